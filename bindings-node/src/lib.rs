@@ -1,0 +1,1 @@
+//! Node bindings: empty until the Node-package issue fills them.

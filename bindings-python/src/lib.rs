@@ -1,0 +1,1 @@
+//! Python bindings: empty until the Python-package issue fills them.
