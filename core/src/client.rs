@@ -1,0 +1,212 @@
+//! The client: configuration, session and transport behind one cheap-to-clone handle.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::api::user_accounts::Accounts;
+use crate::api::users::Users;
+use crate::auth::manager::TokenManager;
+use crate::auth::{
+    AuthContext, FileTokenStore, MemoryTokenStore, OAuthLogin, PasswordLogin, StaticSecondFactor,
+    Token, TokenProvider, TokenStore,
+};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::transport::{Operation, Transport};
+
+/// An AutoShares API client. Cloning is cheap and clones share the session and connection pool.
+///
+/// ```no_run
+/// # async fn run() -> autoshares::Result<()> {
+/// use autoshares::{Client, Config, auth::PasswordLogin};
+/// let client = Client::builder()
+///     .config(Config::sandbox("http://127.0.0.1:8080", "sandbox-app-key")?)
+///     .login(PasswordLogin::new("trader", "password"))
+///     .build()?;
+/// let me = client.users().me().await?;
+/// let accounts = client.accounts().mine().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    tokens: Arc<TokenManager>,
+    ctx: AuthContext,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("environment", &self.inner.ctx.config.environment())
+            .field("base_url", &self.inner.ctx.config.base_url().as_str())
+            .field("session", &self.inner.tokens)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts a builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `AUTOSHARES_*` variables alone (sandbox by default; password login from
+    /// `AUTOSHARES_USERNAME`/`AUTOSHARES_PASSWORD`, or OAuth from `AUTOSHARES_OAUTH_*`).
+    pub fn from_env() -> Result<Client> {
+        Client::builder().build()
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.ctx.config
+    }
+
+    /// What token providers need (HTTP client and configuration), for driving a login step by step, e.g.
+    /// [`OAuthLogin::authorization_request`] then [`OAuthLogin::exchange`] in a notebook.
+    pub fn auth_context(&self) -> &AuthContext {
+        &self.inner.ctx
+    }
+
+    /// User operations.
+    pub fn users(&self) -> Users<'_> {
+        Users { client: self }
+    }
+
+    /// Trading-account operations.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts { client: self }
+    }
+
+    /// Logs in now (calls would otherwise log in on first use), replacing any cached token.
+    pub async fn login(&self) -> Result<()> {
+        self.inner.tokens.login().await.map(|_| ())
+    }
+
+    /// Uses `token` for this session from now on (the end of a step-by-step login), saving it to the token store.
+    pub async fn install_token(&self, token: Token) -> Result<()> {
+        self.inner.tokens.install_external(token).await
+    }
+
+    /// Ends the session: `POST /logout` on the server, and the token is forgotten here and in the token store.
+    pub async fn logout(&self) -> Result<()> {
+        self.inner.tokens.logout().await
+    }
+
+    /// How many times this session asked its provider for a token (logins and refreshes).
+    pub fn token_requests(&self) -> u64 {
+        self.inner.tokens.provider_calls()
+    }
+
+    /// Every vendor-spec operation this client implements, for coverage counts.
+    pub fn operations() -> &'static [&'static Operation] {
+        crate::api::OPERATIONS
+    }
+}
+
+/// Builder of [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    config: Option<Config>,
+    provider: Option<Arc<dyn TokenProvider>>,
+    store: Option<Arc<dyn TokenStore>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("provider", &self.provider)
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The configuration; without it, [`Config::builder`]`().build()` (environment variables, then defaults).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// How to log in. Without it: a [`PasswordLogin`] from the configured username and password, else an
+    /// [`OAuthLogin`] from the configured OAuth settings.
+    pub fn login(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// Like [`ClientBuilder::login`], for a provider already behind an `Arc`.
+    pub fn login_shared(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Where tokens are kept. Without it: a [`FileTokenStore`] at the configured token file, else memory.
+    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Builds the client. Nothing is sent until the first call.
+    pub fn build(self) -> Result<Client> {
+        let config = match self.config {
+            Some(c) => c,
+            None => Config::builder().build()?,
+        };
+        let provider: Arc<dyn TokenProvider> = match self.provider {
+            Some(p) => p,
+            None => default_provider(&config)?,
+        };
+        let store: Arc<dyn TokenStore> = match (self.store, config.token_file()) {
+            (Some(s), _) => s,
+            (None, Some(path)) => Arc::new(FileTokenStore::new(path.clone())),
+            (None, None) => Arc::new(MemoryTokenStore::new()),
+        };
+        let config = Arc::new(config);
+        let http = Transport::http_for(&config)?;
+        let ctx = AuthContext {
+            http: http.clone(),
+            config: config.clone(),
+        };
+        let tokens = Arc::new(TokenManager::new(provider, store, ctx.clone()));
+        let transport = Transport {
+            http,
+            config,
+            tokens: Some(tokens.clone()),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                tokens,
+                ctx,
+            }),
+        })
+    }
+}
+
+fn default_provider(config: &Config) -> Result<Arc<dyn TokenProvider>> {
+    if let (Some(user), Some(password)) = (config.username(), config.password()) {
+        let login = PasswordLogin::new(user, password.clone()).second_factor(Arc::new(
+            StaticSecondFactor {
+                verification_code: None,
+                pin: config.pin().cloned(),
+            },
+        ));
+        return Ok(Arc::new(login));
+    }
+    if let Some(oauth) = config.oauth() {
+        return Ok(Arc::new(OAuthLogin::from_settings(oauth)?));
+    }
+    Err(Error::config(
+        "login",
+        "no way to log in: pass .login(..), or set AUTOSHARES_USERNAME and AUTOSHARES_PASSWORD, or the AUTOSHARES_OAUTH_* settings",
+    ))
+}
