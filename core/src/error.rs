@@ -234,6 +234,8 @@ pub enum AuthErrorKind {
     InvalidClient,
     /// The token was refused by the API and could not be renewed.
     TokenExpired,
+    /// The token is valid but the server refuses this request (another user's account, missing rights).
+    AccessDenied,
     /// The server answered the login in a way the SDK does not understand.
     Protocol,
     /// The caller gave up (closed the browser flow, no redirect arrived in time).
@@ -256,6 +258,7 @@ impl AuthErrorKind {
             AuthErrorKind::InvalidGrant => "INVALID_GRANT",
             AuthErrorKind::InvalidClient => "INVALID_CLIENT",
             AuthErrorKind::TokenExpired => "TOKEN_EXPIRED",
+            AuthErrorKind::AccessDenied => "ACCESS_DENIED",
             AuthErrorKind::Protocol => "PROTOCOL",
             AuthErrorKind::Cancelled => "CANCELLED",
         }

@@ -9,8 +9,10 @@
 //!   waiting at least what `Retry-After` asks;
 //! - POST and other non-idempotent calls are never retried automatically: a timeout there may mean the server
 //!   acted, and only the caller (or the order-safety layer) can decide;
-//! - a 401 invalidates the token, refreshes it once and retries once, for every method (the server did not act
-//!   on a request it refused); a second 401 is an auth error, never a loop.
+//! - a 401 renews the token once and retries once, for every method (the server did not act on a request it
+//!   refused); a second 401 is an auth error, never a loop. Because ETNA also answers 401 for resources the user
+//!   may not see, the session first checks (once per token) whether the token itself is still accepted, and a
+//!   401 with a good token is `ACCESS_DENIED` without any re-login.
 //!
 //! Redirects are followed only within the same origin, so neither the bearer token nor the app key can be carried
 //! to another host.
@@ -24,7 +26,7 @@ use http::{HeaderValue, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::auth::manager::TokenManager;
+use crate::auth::manager::{Refusal, TokenManager};
 use crate::config::Config;
 use crate::error::{AuthErrorKind, Error, Result};
 use crate::secret::Secret;
@@ -274,17 +276,25 @@ impl Transport {
                 }
                 match status {
                     StatusCode::UNAUTHORIZED => {
-                        if let (Some(lease), Some(tokens), false) =
-                            (&lease, &self.tokens, refreshed)
-                        {
-                            refreshed = true;
-                            tokens.refused(lease.generation);
-                            tracing::debug!("token refused; renewing it once");
-                            continue;
+                        let message = server_message(&body).unwrap_or_else(|| "the request was not authorized".into());
+                        let (Some(lease), Some(tokens)) = (&lease, &self.tokens) else {
+                            return Err(Error::auth(AuthErrorKind::AccessDenied, op.id, message));
+                        };
+                        if refreshed {
+                            return Err(Error::auth(
+                                AuthErrorKind::TokenExpired,
+                                op.id,
+                                format!("{message} (even with a renewed token)"),
+                            ));
                         }
-                        let message =
-                            server_message(&body).unwrap_or_else(|| "the token was refused".into());
-                        return Err(Error::auth(AuthErrorKind::TokenExpired, op.id, message));
+                        match tokens.on_unauthorized(lease).await? {
+                            Refusal::Stale => {
+                                refreshed = true;
+                                tracing::debug!("token refused; renewing it once");
+                                continue;
+                            }
+                            Refusal::Denied => return Err(Error::auth(AuthErrorKind::AccessDenied, op.id, message)),
+                        }
                     }
                     StatusCode::FORBIDDEN => {
                         if let Some(e) = app_key_error(op.id, &body) {

@@ -49,6 +49,7 @@ pub static OPERATIONS: &[&Operation] = &[
     &GET_TOKEN,
     &LOGOUT,
     &users::GET_USER_INFO,
+    &users::GET_USER_BY_EMAIL,
     &user_accounts::GET_USER_ACCOUNTS,
     &user_accounts::GET_ACCOUNT_BY_ID,
     &user_accounts::GET_ACCOUNT_BALANCE_INFO,

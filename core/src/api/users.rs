@@ -11,6 +11,16 @@ operation!(
     /// `GET /v{version}/users/{userId}/info`
     GET_USER_INFO = "Users_GetUserInfo", GET "/v{version}/users/{userId}/info", Idempotent
 );
+operation!(
+    /// `POST /v{version}/users/info` (a lookup, but a POST: never retried automatically)
+    GET_USER_BY_EMAIL = "Users_GetUserByEmail", POST "/v{version}/users/info", NotIdempotent
+);
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetUserFilter<'a> {
+    email: &'a str,
+}
 
 /// Which user a call is about: the logged-in user (`@me`) or an internal user id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -22,6 +22,8 @@ pub(crate) struct Lease {
     pub(crate) token: Token,
     pub(crate) generation: u64,
     refused: AtomicBool,
+    /// Set once a probe showed the server still accepts this token (so a 401 means "not allowed").
+    accepted: AtomicBool,
     refresh_margin: Duration,
 }
 
@@ -29,6 +31,15 @@ impl Lease {
     fn usable(&self) -> bool {
         !self.refused.load(Ordering::Acquire) && !self.token.expires_within(self.refresh_margin)
     }
+}
+
+/// What a 401 meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The token was stale: retry with a renewed one.
+    Stale,
+    /// The token is valid; the server refuses this request.
+    Denied,
 }
 
 pub(crate) struct TokenManager {
@@ -98,11 +109,52 @@ impl TokenManager {
         self.renew(previous).await
     }
 
-    /// Marks the token of `generation` as refused by the server; the next `lease` renews it (once).
-    pub(crate) fn refused(&self, generation: u64) {
-        if let Some(lease) = self.cached().filter(|l| l.generation == generation) {
-            lease.refused.store(true, Ordering::Release);
+    /// Decides what a 401 on a call made with `lease` means. ETNA answers 401 both for a stale token and for a
+    /// resource the user may not see (someone else's account), and renewing the token for the latter would
+    /// re-run the login (and its 2FA prompt) for nothing. So, once per token and under the refresh lock, one cheap
+    /// authenticated probe (`GET /users/@me/info`) tells them apart.
+    ///
+    /// Returns [`Refusal::Stale`] when the caller should retry with a renewed token (the next `lease` renews it,
+    /// once for all callers), [`Refusal::Denied`] when the token is fine and the server refuses the request.
+    pub(crate) async fn on_unauthorized(&self, lease: &Lease) -> Result<Refusal> {
+        let _guard = self.refresh_lock.lock().await;
+        let current = self.cached();
+        let Some(current) = current.filter(|c| c.generation == lease.generation) else {
+            return Ok(Refusal::Stale); // renewed since this call started: retry with the new token
+        };
+        if current.refused.load(Ordering::Acquire) {
+            return Ok(Refusal::Stale);
         }
+        if current.accepted.load(Ordering::Acquire) {
+            return Ok(Refusal::Denied);
+        }
+        if self.probe(&current.token).await? {
+            current.accepted.store(true, Ordering::Release);
+            Ok(Refusal::Denied)
+        } else {
+            current.refused.store(true, Ordering::Release);
+            Ok(Refusal::Stale)
+        }
+    }
+
+    /// Whether the server accepts `token` (2xx on `GET /v{version}/users/@me/info`).
+    async fn probe(&self, token: &Token) -> Result<bool> {
+        let config = &self.ctx.config;
+        let url = config.endpoint(&format!("/v{}/users/@me/info", config.api_version()));
+        let request_id = crate::transport::new_request_id();
+        let resp = self
+            .ctx
+            .http
+            .get(url)
+            .timeout(config.timeout())
+            .header(crate::transport::APP_KEY_HEADER, crate::transport::header_value(config.app_key())?)
+            .header(http::header::AUTHORIZATION, crate::transport::bearer(token.access_token())?)
+            .header(crate::transport::REQUEST_ID_HEADER, &request_id)
+            .send()
+            .await
+            .map_err(|e| crate::transport::send_error("token_probe", &request_id, config.timeout(), e))?;
+        tracing::debug!(status = resp.status().as_u16(), request_id = %request_id, "probed the token after a 401");
+        Ok(resp.status() != http::StatusCode::UNAUTHORIZED)
     }
 
     /// Forces a fresh login now (the explicit `Client::login`).
@@ -193,6 +245,7 @@ impl TokenManager {
             token,
             generation: self.generation.fetch_add(1, Ordering::AcqRel) + 1,
             refused: AtomicBool::new(false),
+            accepted: AtomicBool::new(false),
             refresh_margin: self.margin(),
         });
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(lease.clone());
