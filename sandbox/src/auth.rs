@@ -95,7 +95,6 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// `POST /token`.
 pub async fn token(State(state): State<AppState>, headers: HeaderMap) -> TokenAnswer {
-    state.observations.count_token_request();
     match (header(&headers, "username"), header(&headers, "oauthcode")) {
         (Some(username), _) => password_login(&state, &headers, username),
         (None, Some(code)) => oauth_code_login(&state, code, header(&headers, "redirecturi")),
@@ -153,28 +152,26 @@ fn password_login(state: &AppState, headers: &HeaderMap, username: &str) -> Toke
     if login.two_factor && !ticket.as_ref().is_some_and(|(_, k)| k.passed_two_factor) {
         match (header(headers, "verificationcode"), &ticket_id) {
             (None, _) => {
-                state.send_verification_code(&login.username);
+                let code = state.send_verification_code(&login.username);
+                let id = new_ticket(state, &login, Some(code));
                 return TokenAnswer::expecting(
                     STEP_VERIFICATION,
                     "Expecting confirmation code",
-                    new_ticket(state, &login),
+                    id,
                 );
             }
             (Some(_), None) => return TokenAnswer::failed(STEP_VERIFICATION, "Corrupted ticket"),
             (Some(code), Some(id)) => {
+                // The code must be the one sent for this very ticket.
                 let mut tables = state.tables();
-                if tables
-                    .verification_codes
-                    .get(&login.username)
-                    .map(String::as_str)
-                    != Some(code)
-                {
+                let Some(k) = tables.tickets.get_mut(id) else {
+                    return TokenAnswer::failed(STEP_VERIFICATION, "Corrupted ticket");
+                };
+                if k.verification_code.as_deref() != Some(code) {
                     return TokenAnswer::failed(STEP_VERIFICATION, "Invalid verification code");
                 }
-                tables.verification_codes.remove(&login.username);
-                if let Some(k) = tables.tickets.get_mut(id) {
-                    k.passed_two_factor = true;
-                }
+                k.passed_two_factor = true;
+                k.verification_code = None;
             }
         }
     }
@@ -184,8 +181,8 @@ fn password_login(state: &AppState, headers: &HeaderMap, username: &str) -> Toke
             (None, _) => {
                 let id = ticket_id
                     .take()
-                    .unwrap_or_else(|| new_ticket(state, &login));
-                // A fresh ticket for a user with 2FA is only created above; here 2FA is already done.
+                    .unwrap_or_else(|| new_ticket(state, &login, None));
+                // Users with 2FA always hold a ticket here (2FA is done); PIN-only users get a fresh one.
                 return TokenAnswer::expecting(&login.pin_step, "Expecting pin code", id);
             }
             (Some(_), None) => return TokenAnswer::failed(&login.pin_step, "Corrupted ticket"),
@@ -202,11 +199,12 @@ fn password_login(state: &AppState, headers: &HeaderMap, username: &str) -> Toke
     TokenAnswer::succeeded(state.issue_token(login.user_id, TokenKind::Session))
 }
 
-fn new_ticket(state: &AppState, login: &Login) -> String {
+fn new_ticket(state: &AppState, login: &Login, verification_code: Option<String>) -> String {
     let id = random_token();
     let ticket = Ticket {
         user_id: login.user_id,
         passed_two_factor: false,
+        verification_code,
         expires_at: deadline(INTERIM_TTL),
     };
     state.tables().tickets.insert(id.clone(), ticket);

@@ -156,7 +156,8 @@ impl Sandbox {
         self.config.oauth.clone()
     }
 
-    /// The last verification code "sent" to this user by `POST /token`, until it is used.
+    /// The last verification code "sent" to this user by `POST /token` (each code is only good for
+    /// the interim token it was sent with).
     pub fn verification_code(&self, username: &str) -> Option<String> {
         self.state
             .tables()
@@ -165,12 +166,13 @@ impl Sandbox {
             .cloned()
     }
 
-    /// How many `POST /token` requests have been handled.
+    /// How many `POST /token` requests have been received, including rejected (403) and faulted ones.
     pub fn token_requests(&self) -> u64 {
         self.state.observations.token_requests()
     }
 
-    /// How many `POST /oauth/token` requests came with this `grant_type` (`""` counts missing ones).
+    /// How many `POST /oauth/token` requests came with this `grant_type` (`""` counts missing ones),
+    /// including failed and faulted ones.
     pub fn oauth_token_requests(&self, grant_type: &str) -> u64 {
         self.state.observations.oauth_token_requests(grant_type)
     }

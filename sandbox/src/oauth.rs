@@ -274,7 +274,6 @@ pub async fn token(
 ) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&raw).into_owned().collect();
     let grant_type = form.get("grant_type").cloned().unwrap_or_default();
-    state.observations.count_oauth_token_request(&grant_type);
     let result = exchange(&state, &headers, &form, &grant_type);
     let mut response = match result {
         Ok(body) => Json(body).into_response(),

@@ -75,6 +75,18 @@ impl Observations {
 
     fn record(&self, request: RecordedRequest) {
         let mut inner = self.lock();
+        // Every POST /token and /oauth/token counts, whatever happens next (403, fault, failure).
+        match (request.method.as_str(), request.path.as_str()) {
+            ("POST", "/token") => inner.token_requests += 1,
+            ("POST", "/oauth/token") => {
+                let grant = url::form_urlencoded::parse(&request.body)
+                    .find(|(k, _)| k == "grant_type")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                *inner.oauth_token_requests.entry(grant).or_default() += 1;
+            }
+            _ => {}
+        }
         *inner
             .counts
             .entry((request.method.clone(), request.path.clone()))
@@ -96,26 +108,12 @@ impl Observations {
         self.lock().log.iter().cloned().collect()
     }
 
-    /// Counts one `POST /token`.
-    pub fn count_token_request(&self) {
-        self.lock().token_requests += 1;
-    }
-
-    /// `POST /token` requests handled.
+    /// `POST /token` requests received (including rejected and faulted ones).
     pub fn token_requests(&self) -> u64 {
         self.lock().token_requests
     }
 
-    /// Counts one `POST /oauth/token` with this `grant_type` (empty when missing).
-    pub fn count_oauth_token_request(&self, grant_type: &str) {
-        *self
-            .lock()
-            .oauth_token_requests
-            .entry(grant_type.to_string())
-            .or_default() += 1;
-    }
-
-    /// `POST /oauth/token` requests seen with this `grant_type`.
+    /// `POST /oauth/token` requests received with this `grant_type` (`""` when missing).
     pub fn oauth_token_requests(&self, grant_type: &str) -> u64 {
         self.lock()
             .oauth_token_requests

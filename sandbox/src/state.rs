@@ -277,6 +277,8 @@ pub struct Ticket {
     pub user_id: i32,
     /// Whether the verification code step is done.
     pub passed_two_factor: bool,
+    /// The verification code sent for this ticket (until it is used).
+    pub verification_code: Option<String>,
     /// When the ticket stops working.
     pub expires_at: Instant,
 }
@@ -324,7 +326,7 @@ pub struct AuthTables {
     pub codes: HashMap<String, AuthCode>,
     /// Refresh tokens.
     pub refresh_tokens: HashMap<String, RefreshRecord>,
-    /// Last verification code sent, by username.
+    /// Last verification code sent, by username (kept after use, for tests).
     pub verification_codes: HashMap<String, String>,
     /// How many verification codes have been sent.
     pub code_counter: u64,

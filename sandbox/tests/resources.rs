@@ -269,9 +269,10 @@ async fn faults_429_with_retry_after_before_auth_after_app_key() {
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(resp.headers()["retry-after"], "1");
     assert_eq!(json(resp).await.1, json!({"Message": "Injected fault"}));
-    // The fault answered before the handler: /token did not count it.
-    assert_eq!(ctx.sb.token_requests(), 0);
+    // Rejected and faulted requests count too.
+    assert_eq!(ctx.sb.token_requests(), 2);
     ctx.login("trader").await;
+    assert_eq!(ctx.sb.token_requests(), 3);
     // Other methods and clear().
     faults.inject(FaultRule {
         method: None,

@@ -136,11 +136,22 @@ async fn two_factor_flow() {
         (StatusCode::OK, Some("trader2fa"))
     );
 
-    // A second login sends a different code (counter-based).
-    json(ctx.token_req(&base).send().await.unwrap()).await;
+    // A second login sends a different code (counter-based), bound to its own ticket.
+    let (_, again) = json(ctx.token_req(&base).send().await.unwrap()).await;
     let second = ctx.sb.verification_code("trader2fa").unwrap();
     assert_ne!(second, code);
-    assert_eq!(ctx.sb.token_requests(), 6);
+    let bearer2 = format!("Bearer {}", again["Token"].as_str().unwrap());
+    let mut h = base.to_vec();
+    h.extend([
+        ("Authorization", bearer2.as_str()),
+        ("VerificationCode", code.as_str()),
+    ]);
+    let (status, body) = json(ctx.token_req(&h).send().await.unwrap()).await;
+    assert_eq!(
+        (status, body["Reason"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("Invalid verification code"))
+    );
+    assert_eq!(ctx.sb.token_requests(), 7);
 }
 
 async fn pin_flow(username: &str, step: &str) {
