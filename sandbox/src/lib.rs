@@ -2,6 +2,17 @@
 //! deterministic seeded users and paper trading accounts, an Auth0-style OAuth IdP, fault injection
 //! and request recording for tests.
 //!
+//! Default users (see [`default_users`]; read credentials through [`Sandbox::user`]):
+//!
+//! | username | password | 2FA | PIN (step name) | notes |
+//! |---|---|---|---|---|
+//! | `trader` | `trader-pass` | no | no | cash 100000.00 + margin 25000.50; OAuth auto-approved user |
+//! | `trader2fa` | `trader2fa-pass` | yes | no | |
+//! | `traderpin` | `traderpin-pass` | no | `1234` (`SecutityPin`) | |
+//! | `trader2fapin` | `trader2fapin-pass` | yes | `4321` (`SecurityPin`) | |
+//! | `expired` | `expired-pass` | no | no | password expired: restricted token only |
+//! | `other` | `other-pass` | no | no | margin 50000.25; for "someone else's account" tests |
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sandbox = autoshares_sandbox::Sandbox::start().await?;
@@ -197,6 +208,14 @@ impl Sandbox {
     /// refresh tokens stay valid.
     pub fn expire_tokens(&self) {
         self.state.tables().expire_all();
+    }
+
+    /// Makes every interim token of the `/token` step machine expired now (as after 5 minutes).
+    pub fn expire_interim_tokens(&self) {
+        let now = tokio::time::Instant::now();
+        for ticket in self.state.tables().tickets.values_mut() {
+            ticket.expires_at = now;
+        }
     }
 
     /// Stops the server: signals a graceful shutdown, waits up to 2 s for open connections, then aborts.

@@ -404,3 +404,22 @@ async fn expire_tokens_and_short_ttl() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn expired_interim_token_is_a_corrupted_ticket() {
+    let ctx = Ctx::new().await;
+    let (u, p) = ctx.creds("trader2fa");
+    let base = [("Username", u.as_str()), ("Password", p.as_str())];
+    let (_, first) = json(ctx.token_req(&base).send().await.unwrap()).await;
+    let bearer = format!("Bearer {}", first["Token"].as_str().unwrap());
+    let code = ctx.sb.verification_code("trader2fa").unwrap();
+    ctx.sb.expire_interim_tokens();
+    let mut h = base.to_vec();
+    h.extend([
+        ("Authorization", bearer.as_str()),
+        ("VerificationCode", code.as_str()),
+    ]);
+    let (status, body) = json(ctx.token_req(&h).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["Reason"], "Corrupted ticket");
+}
