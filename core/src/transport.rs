@@ -501,6 +501,11 @@ pub(crate) fn api_error(op: &str, status: StatusCode, body: &[u8], request_id: &
     }
 }
 
+/// Encodes a request body.
+pub(crate) fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(body).map_err(|e| Error::validation("body", format!("cannot encode the request: {e}")))
+}
+
 /// Decodes a JSON body, naming the failing field's path on error.
 pub(crate) fn decode<T: DeserializeOwned>(op: &str, body: &[u8], request_id: &str) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_slice(body);

@@ -1,1 +1,255 @@
+//! `autoshares-sandbox`: a local server speaking the AutoShares (ETNA Trader) wire protocol, with
+//! deterministic seeded users and paper trading accounts, an Auth0-style OAuth IdP, fault injection
+//! and request recording for tests.
+//!
+//! Default users (see [`default_users`]; read credentials through [`Sandbox::user`]):
+//!
+//! | username | password | 2FA | PIN (step name) | notes |
+//! |---|---|---|---|---|
+//! | `trader` | `trader-pass` | no | no | cash 100000.00 + margin 25000.50; OAuth auto-approved user |
+//! | `trader2fa` | `trader2fa-pass` | yes | no | |
+//! | `traderpin` | `traderpin-pass` | no | `1234` (`SecutityPin`) | |
+//! | `trader2fapin` | `trader2fapin-pass` | yes | `4321` (`SecurityPin`) | |
+//! | `expired` | `expired-pass` | no | no | password expired: restricted token only |
+//! | `other` | `other-pass` | no | no | margin 50000.25; for "someone else's account" tests |
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sandbox = autoshares_sandbox::Sandbox::start().await?;
+//! let trader = sandbox.user("trader").expect("default user");
+//! println!("{} {} {}", sandbox.url(), sandbox.app_key(), trader.username);
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
 
+#![warn(missing_docs)]
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod faults;
+pub mod http;
+pub mod models;
+pub mod oauth;
+pub mod recording;
+pub mod state;
+pub mod users;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::middleware::from_fn_with_state;
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{
+    default_users, MarginType, OAuthClientConfig, SandboxConfig, TestAccountSeed, TestUser,
+    PIN_STEP_CORRECT, PIN_STEP_VENDOR,
+};
+pub use faults::{FaultRule, Faults};
+pub use recording::RecordedRequest;
+pub use state::AppState;
+
+/// The versioned `/v{version}/...` resources, each behind [`http::api_guard`].
+pub fn api_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(users::routes())
+        .merge(accounts::routes())
+        .route_layer(from_fn_with_state(state.clone(), http::api_guard))
+}
+
+/// The whole sandbox application: IdP, `/token`, `/logout` and the versioned resources, with the
+/// middleware stack (outermost first) recording, app-key check, fault injection.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(oauth::routes())
+        .merge(auth::routes())
+        .merge(api_routes(&state))
+        .fallback(http::fallback)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), faults::middleware))
+        .layer(from_fn_with_state(state.clone(), http::require_app_key))
+        .layer(from_fn_with_state(state.clone(), recording::middleware))
+        .with_state(state)
+}
+
+/// A running sandbox server on a task of the caller's tokio runtime. Dropping it shuts the server down.
+pub struct Sandbox {
+    state: AppState,
+    config: SandboxConfig,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox with the default configuration (ephemeral port on 127.0.0.1, seed 42).
+    pub async fn start() -> std::io::Result<Sandbox> {
+        Sandbox::start_with(SandboxConfig::default()).await
+    }
+
+    /// Starts a sandbox with this configuration.
+    pub async fn start_with(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(&config, format!("http://{addr}"));
+        let app = router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = server.await {
+                tracing::warn!(error = %e, "sandbox server stopped with an error");
+            }
+        });
+        Ok(Sandbox {
+            state,
+            config,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Base URL, e.g. `"http://127.0.0.1:41234"`, without a trailing slash.
+    pub fn url(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    /// The socket address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `Et-App-Key` the sandbox expects.
+    pub fn app_key(&self) -> &str {
+        &self.config.app_key
+    }
+
+    /// The configuration the sandbox was started with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    /// The shared state, for extending the sandbox (e.g. custom routes over [`router`]).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The configured user with this login (credentials for tests).
+    pub fn user(&self, username: &str) -> Option<TestUser> {
+        self.config
+            .users
+            .iter()
+            .find(|u| u.username == username)
+            .cloned()
+    }
+
+    /// The seeded internal user id of this login.
+    pub fn user_id(&self, username: &str) -> Option<i32> {
+        self.state.dir().user_by_name(username).map(|u| u.id)
+    }
+
+    /// The seeded trading account ids of this login, in configuration order.
+    pub fn account_ids(&self, username: &str) -> Vec<i32> {
+        self.state
+            .dir()
+            .user_by_name(username)
+            .map(|u| u.account_ids.clone())
+            .unwrap_or_default()
+    }
+
+    /// The registered OAuth client (client id and secret, redirect URIs, auto-approved user).
+    pub fn oauth_client(&self) -> OAuthClientConfig {
+        self.config.oauth.clone()
+    }
+
+    /// The last verification code "sent" to this user by `POST /token` (each code is only good for
+    /// the interim token it was sent with).
+    pub fn verification_code(&self, username: &str) -> Option<String> {
+        self.state
+            .tables()
+            .verification_codes
+            .get(username)
+            .cloned()
+    }
+
+    /// How many `POST /token` requests have been received, including rejected (403) and faulted ones.
+    pub fn token_requests(&self) -> u64 {
+        self.state.observations.token_requests()
+    }
+
+    /// How many `POST /oauth/token` requests came with this `grant_type` (`""` counts missing ones),
+    /// including failed and faulted ones.
+    pub fn oauth_token_requests(&self, grant_type: &str) -> u64 {
+        self.state.observations.oauth_token_requests(grant_type)
+    }
+
+    /// How many requests had this method and exact path (as sent, not percent-decoded), e.g.
+    /// `("GET", "/v1.0/users/@me/info")`. Faulted and rejected requests count too.
+    pub fn request_count(&self, method: &str, path: &str) -> u64 {
+        self.state.observations.count(method, path)
+    }
+
+    /// The last (up to 10,000) requests, oldest first; header values are never recorded.
+    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        self.state.observations.requests()
+    }
+
+    /// A handle on the fault-injection rules.
+    pub fn faults(&self) -> Faults {
+        self.state.faults.clone()
+    }
+
+    /// Makes every ETNA session, restricted and OAuth access token issued so far expired now;
+    /// refresh tokens stay valid.
+    pub fn expire_tokens(&self) {
+        self.state.tables().expire_all();
+    }
+
+    /// Makes every interim token of the `/token` step machine expired now (as after 5 minutes).
+    pub fn expire_interim_tokens(&self) {
+        let now = tokio::time::Instant::now();
+        for ticket in self.state.tables().tickets.values_mut() {
+            ticket.expires_at = now;
+        }
+    }
+
+    /// Stops the server: signals a graceful shutdown, waits up to 2 s for open connections, then aborts.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        // Connections still open keep the task alive briefly; abort so nothing outlives the sandbox.
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("url", &self.state.base_url)
+            .finish()
+    }
+}

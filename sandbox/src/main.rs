@@ -1,1 +1,123 @@
-fn main() {}
+//! `autoshares-sandbox`: runs the sandbox server from the command line.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use autoshares_sandbox::{Sandbox, SandboxConfig};
+use clap::Parser;
+use serde_json::json;
+
+/// A local AutoShares-compatible server with seeded paper trading accounts.
+#[derive(Debug, Parser)]
+#[command(name = "autoshares-sandbox", version, about)]
+struct Args {
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to bind (0 = ephemeral).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Seed of the deterministic state.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// The Et-App-Key clients must send.
+    #[arg(long, default_value = "sandbox-app-key")]
+    app_key: String,
+    /// Lifetime of session and OAuth access tokens, in seconds.
+    #[arg(long, default_value_t = 86_400)]
+    token_ttl_secs: u64,
+    /// Write url, app key, users, passwords and the OAuth client to this JSON file (mode 0600).
+    #[arg(long)]
+    credentials_file: Option<PathBuf>,
+}
+
+fn write_credentials(path: &PathBuf, sandbox: &Sandbox) -> std::io::Result<()> {
+    let config = sandbox.config();
+    let users: Vec<_> = config
+        .users
+        .iter()
+        .map(|u| {
+            json!({
+                "username": u.username,
+                "password": u.password,
+                "two_factor": u.two_factor,
+                "pin": u.pin,
+                "pin_step_name": u.pin_step_name,
+                "password_expired": u.password_expired,
+                "user_id": sandbox.user_id(&u.username),
+                "account_ids": sandbox.account_ids(&u.username),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "url": sandbox.url(),
+        "app_key": sandbox.app_key(),
+        "users": users,
+        "oauth": {
+            "client_id": config.oauth.client_id,
+            "client_secret": config.oauth.client_secret,
+            "redirect_uris": config.oauth.redirect_uris,
+            "auto_approve_username": config.oauth.auto_approve_username,
+            "authorization_endpoint": format!("{}/authorize", sandbox.url()),
+            "token_endpoint": format!("{}/oauth/token", sandbox.url()),
+        },
+    });
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        serde_json::to_writer_pretty(&mut file, &doc)?;
+        file.write_all(b"\n")
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path)?;
+        serde_json::to_writer_pretty(&mut file, &doc)?;
+        file.write_all(b"\n")
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let config = SandboxConfig {
+        host: args.host,
+        port: args.port,
+        seed: args.seed,
+        app_key: args.app_key,
+        access_token_ttl: Duration::from_secs(args.token_ttl_secs),
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start_with(config).await?;
+    println!("autoshares-sandbox listening on {}", sandbox.url());
+    let names: Vec<&str> = sandbox
+        .config()
+        .users
+        .iter()
+        .map(|u| u.username.as_str())
+        .collect();
+    println!("users: {}", names.join(", "));
+    if let Some(path) = &args.credentials_file {
+        write_credentials(path, &sandbox)?;
+        println!(
+            "credentials (app key, passwords, OAuth client) written to {}",
+            path.display()
+        );
+    } else {
+        println!("passwords are not printed; pass --credentials-file PATH to get them");
+    }
+    tokio::signal::ctrl_c().await?;
+    println!("shutting down");
+    sandbox.shutdown().await;
+    Ok(())
+}

@@ -88,4 +88,18 @@ impl Users<'_> {
             .json(Call::new(&GET_USER_INFO, &[("userId", &user)]))
             .await
     }
+
+    /// Looks a user up by e-mail address (`Users_GetUserByEmail`; permission-dependent on real servers).
+    pub async fn by_email(&self, email: &str) -> Result<UserInfo> {
+        let email = email.trim();
+        if email.is_empty() || !email.contains('@') {
+            return Err(crate::Error::validation(
+                "email",
+                format!("`{email}` is not an e-mail address"),
+            ));
+        }
+        let mut call = Call::new(&GET_USER_BY_EMAIL, &[]);
+        call.body = Some(crate::transport::to_json(&GetUserFilter { email })?);
+        self.client.transport().json(call).await
+    }
 }
