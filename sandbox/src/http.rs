@@ -39,6 +39,11 @@ pub enum ApiError {
     UserNull,
     /// The body of an injected fault (the status comes from the rule).
     InjectedFault,
+    /// 422: model validation failed, with the vendor's `ModelState` body (`"<param>.<Field>": [messages]`).
+    Validation {
+        /// Field (as `<param>.<Field>`) and message pairs.
+        model_state: Vec<(String, String)>,
+    },
 }
 
 impl ApiError {
@@ -52,6 +57,7 @@ impl ApiError {
             | ApiError::AccountNotFound => StatusCode::NOT_FOUND,
             ApiError::UserNull => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::InjectedFault => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -81,6 +87,17 @@ impl ApiError {
                 "IsSucceed": false,
             }),
             ApiError::InjectedFault => json!({"Message": "Injected fault"}),
+            ApiError::Validation { model_state } => {
+                let mut state = serde_json::Map::new();
+                for (field, message) in model_state {
+                    let entry = state.entry(field.clone()).or_insert_with(|| json!([]));
+                    if let Some(list) = entry.as_array_mut() {
+                        list.push(json!(message));
+                    }
+                }
+                // "occured" is the vendor's spelling.
+                json!({"Message": "Validation error occured while processing entity", "ModelState": state})
+            }
         })
     }
 

@@ -1,7 +1,7 @@
 //! `/v{version}/users/{user_id}/...` resources.
 
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -14,6 +14,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{version}/users/{user_id}/info", get(info))
         .route("/{version}/users/{user_id}/accounts", get(accounts))
+        .route("/{version}/users/info", post(by_email))
 }
 
 /// Path of the user routes.
@@ -57,4 +58,38 @@ pub async fn accounts(
         .filter_map(|id| dir.accounts.get(id))
         .map(|a| UserAccountModel::new(a, user));
     Ok(Json(models.collect()))
+}
+
+/// Body of `POST /v{version}/users/info` (`GetUserFilter`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetUserFilter {
+    /// The e-mail address to look up.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `POST /v{version}/users/info`: a user by e-mail. Callers without administrative rights (every sandbox user)
+/// may look up only themselves: another user's address is 401, an unknown one 500 as for unknown ids.
+pub async fn by_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Option<Json<GetUserFilter>>,
+) -> Result<Json<UserInfoModel>, ApiError> {
+    let email = body.and_then(|Json(b)| b.email).unwrap_or_default();
+    if email.trim().is_empty() {
+        return Err(ApiError::Validation {
+            model_state: vec![("filter.Email".into(), "The Email field is required.".into())],
+        });
+    }
+    let dir = state.dir();
+    let user = dir
+        .users
+        .values()
+        .find(|u| u.seed.email.eq_ignore_ascii_case(email.trim()))
+        .ok_or(ApiError::UserNull)?;
+    if user.id != caller.user_id {
+        return Err(ApiError::Denied);
+    }
+    Ok(Json(UserInfoModel::from(user)))
 }
