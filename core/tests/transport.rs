@@ -1,0 +1,160 @@
+//! Retries, single-flight token refresh and token files, against the sandbox over loopback HTTP.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use autoshares::auth::FileTokenStore;
+use autoshares::{Client, ErrorKind};
+use autoshares_sandbox::{FaultRule, Sandbox};
+use common::*;
+
+const ME: &str = "/v1.0/users/@me/info";
+
+#[tokio::test]
+async fn a_thousand_calls_on_a_client_side_expired_token_make_one_refresh() {
+    let sb = Sandbox::start().await.unwrap();
+    let config = config(&sb).token_lifetime(Duration::from_millis(800)).refresh_leeway(Duration::ZERO).build().unwrap();
+    let c = Client::builder().config(config).login(password_login(&sb, "trader")).build().unwrap();
+    c.login().await.unwrap();
+    assert_eq!(sb.token_requests(), 1);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let calls = (0..1000).map(|_| {
+        let c = c.clone();
+        tokio::spawn(async move { c.users().me().await.map(|u| u.user_id) })
+    });
+    for r in futures::future::join_all(calls).await {
+        r.unwrap().unwrap();
+    }
+    assert_eq!(sb.token_requests(), 2, "exactly one refresh for 1,000 concurrent calls");
+    assert_eq!(sb.request_count("GET", ME), 1000);
+}
+
+#[tokio::test]
+async fn a_thousand_calls_on_a_server_side_expired_token_make_one_refresh() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    c.login().await.unwrap();
+    sb.expire_tokens();
+    let calls = (0..1000).map(|_| {
+        let c = c.clone();
+        tokio::spawn(async move { c.accounts().mine().await.map(|a| a.len()) })
+    });
+    for r in futures::future::join_all(calls).await {
+        assert_eq!(r.unwrap().unwrap(), 2);
+    }
+    assert_eq!(sb.token_requests(), 2, "one 401 probe decides, one refresh follows");
+    assert_eq!(sb.request_count("GET", ME), 1, "the probe ran once");
+}
+
+#[tokio::test]
+async fn a_get_that_meets_503_twice_then_succeeds() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    c.login().await.unwrap();
+    sb.faults().inject(FaultRule::new("GET", ME, 2, 503));
+    c.users().me().await.unwrap();
+    assert_eq!(sb.request_count("GET", ME), 3);
+}
+
+#[tokio::test]
+async fn retries_are_bounded() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    c.login().await.unwrap();
+    sb.faults().inject(FaultRule::new("GET", ME, 100, 502));
+    let err = c.users().me().await.unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(sb.request_count("GET", ME), 4, "one attempt and max_retries = 3 retries");
+    assert!(err.request_id().is_some_and(|id| id.len() == 16));
+}
+
+#[tokio::test]
+async fn a_post_that_meets_503_is_not_retried() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    c.login().await.unwrap();
+    let email = sb.user("trader").unwrap().email;
+    sb.faults().inject(FaultRule::new("POST", "/v1.0/users/info", 1, 503));
+    let err = c.users().by_email(&email).await.unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::Api, Some(503)));
+    assert_eq!(sb.request_count("POST", "/v1.0/users/info"), 1, "POST is never retried");
+    // The fault is spent: the same call now succeeds, so the 503 above was the fault, not the route.
+    c.users().by_email(&email).await.unwrap();
+
+    sb.faults().inject(FaultRule::new("POST", "/v1.0/users/info", 1, 429).with_retry_after("7"));
+    let err = c.users().by_email(&email).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_one_waits_about_a_second() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    c.login().await.unwrap();
+    sb.faults().inject(FaultRule::new("GET", ME, 1, 429).with_retry_after("1"));
+    let started = Instant::now();
+    c.users().me().await.unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(990), "waited only {waited:?}");
+    assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+    assert_eq!(sb.request_count("GET", ME), 2);
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_returned_not_slept() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    c.login().await.unwrap();
+    sb.faults().inject(FaultRule::new("GET", ME, 1, 429).with_retry_after("120"));
+    let err = c.users().me().await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(sb.request_count("GET", ME), 1);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_token_file_is_0600_and_shared_by_later_clients() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autoshares").join("tokens.json");
+    let make = || {
+        Client::builder()
+            .config(config(&sb).build().unwrap())
+            .login(password_login(&sb, "trader"))
+            .token_store(FileTokenStore::new(&path))
+            .build()
+            .unwrap()
+    };
+    make().users().me().await.unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // A second client (a later run, another language) uses the stored token: no new login.
+    let later = make();
+    later.accounts().mine().await.unwrap();
+    assert_eq!(sb.token_requests(), 1);
+    assert_eq!(later.token_requests(), 0);
+    // Logging out removes it from the file.
+    later.logout().await.unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("password:trader@"), "{text}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_transport_error() {
+    // A port nobody listens on: connection refused, retried (GET), then a typed transport error.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let config = autoshares::Config::sandbox(&format!("http://127.0.0.1:{port}"), "k").unwrap();
+    let c = Client::builder()
+        .config(config)
+        .login(autoshares::auth::StaticToken::new("t", Duration::from_secs(60)))
+        .build()
+        .unwrap();
+    let err = c.users().me().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+}
