@@ -276,7 +276,8 @@ impl Transport {
                 }
                 match status {
                     StatusCode::UNAUTHORIZED => {
-                        let message = server_message(&body).unwrap_or_else(|| "the request was not authorized".into());
+                        let message = server_message(&body)
+                            .unwrap_or_else(|| "the request was not authorized".into());
                         let (Some(lease), Some(tokens)) = (&lease, &self.tokens) else {
                             return Err(Error::auth(AuthErrorKind::AccessDenied, op.id, message));
                         };
@@ -293,7 +294,13 @@ impl Transport {
                                 tracing::debug!("token refused; renewing it once");
                                 continue;
                             }
-                            Refusal::Denied => return Err(Error::auth(AuthErrorKind::AccessDenied, op.id, message)),
+                            Refusal::Denied => {
+                                return Err(Error::auth(
+                                    AuthErrorKind::AccessDenied,
+                                    op.id,
+                                    message,
+                                ))
+                            }
                         }
                     }
                     StatusCode::FORBIDDEN => {
@@ -503,7 +510,8 @@ pub(crate) fn api_error(op: &str, status: StatusCode, body: &[u8], request_id: &
 
 /// Encodes a request body.
 pub(crate) fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(body).map_err(|e| Error::validation("body", format!("cannot encode the request: {e}")))
+    serde_json::to_vec(body)
+        .map_err(|e| Error::validation("body", format!("cannot encode the request: {e}")))
 }
 
 /// Decodes a JSON body, naming the failing field's path on error.

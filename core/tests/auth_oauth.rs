@@ -8,12 +8,19 @@ use autoshares_sandbox::Sandbox;
 use common::*;
 
 fn client_with(sb: &Sandbox, login: autoshares::auth::OAuthLogin) -> Client {
-    Client::builder().config(config(sb).build().unwrap()).login(login).build().unwrap()
+    Client::builder()
+        .config(config(sb).build().unwrap())
+        .login(login)
+        .build()
+        .unwrap()
 }
 
 /// The `Location` of the authorize redirect, without following it.
 async fn authorize_redirect(url: &url::Url) -> String {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let resp = http.get(url.clone()).send().await.unwrap();
     assert_eq!(resp.status(), 302, "authorize must redirect");
     resp.headers()["location"].to_str().unwrap().to_string()
@@ -29,9 +36,19 @@ async fn loopback_login_with_pkce_then_refresh() {
     assert_eq!(sb.token_requests(), 0, "the IdP token is the bearer token");
 
     // The authorize request carried PKCE S256 and a state.
-    let authorize = sb.recorded_requests().into_iter().find(|r| r.path == "/authorize").unwrap();
+    let authorize = sb
+        .recorded_requests()
+        .into_iter()
+        .find(|r| r.path == "/authorize")
+        .unwrap();
     let query = authorize.query.unwrap();
-    for needle in ["code_challenge_method=S256", "code_challenge=", "state=", "offline_access", "redirect_uri=http%3A%2F%2F127.0.0.1%3A"] {
+    for needle in [
+        "code_challenge_method=S256",
+        "code_challenge=",
+        "state=",
+        "offline_access",
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A",
+    ] {
         assert!(query.contains(needle), "{needle} missing from {query}");
     }
 
@@ -51,7 +68,14 @@ async fn a_tampered_state_is_refused_and_the_code_discarded() {
         let mut tampered = url::Url::parse(&location).unwrap();
         let pairs: Vec<(String, String)> = tampered
             .query_pairs()
-            .map(|(k, v)| { let v = if k == "state" { format!("{v}x") } else { v.into_owned() }; (k.into_owned(), v) })
+            .map(|(k, v)| {
+                let v = if k == "state" {
+                    format!("{v}x")
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
             .collect();
         tampered.query_pairs_mut().clear().extend_pairs(pairs);
         reqwest::get(tampered).await.unwrap();
@@ -59,8 +83,16 @@ async fn a_tampered_state_is_refused_and_the_code_discarded() {
     });
     let c = client_with(&sb, oauth_login(&sb).browser(browser));
     let err = c.users().me().await.unwrap_err();
-    assert_eq!(err.auth_kind(), Some(AuthErrorKind::StateMismatch), "{err:?}");
-    assert_eq!(sb.oauth_token_requests("authorization_code"), 0, "the code was never exchanged");
+    assert_eq!(
+        err.auth_kind(),
+        Some(AuthErrorKind::StateMismatch),
+        "{err:?}"
+    );
+    assert_eq!(
+        sb.oauth_token_requests("authorization_code"),
+        0,
+        "the code was never exchanged"
+    );
 }
 
 #[tokio::test]
@@ -70,29 +102,48 @@ async fn step_by_step_login_and_a_wrong_code_verifier() {
     let c = client_with(&sb, login.clone());
     let ctx = c.auth_context();
     let redirect_uri = "http://localhost:3000/callback";
-    let first = login.authorization_request(ctx, redirect_uri).await.unwrap();
-    let second = login.authorization_request(ctx, redirect_uri).await.unwrap();
+    let first = login
+        .authorization_request(ctx, redirect_uri)
+        .await
+        .unwrap();
+    let second = login
+        .authorization_request(ctx, redirect_uri)
+        .await
+        .unwrap();
     assert_ne!(first.url(), second.url(), "state and challenge are random");
 
     // The code of the first request with the verifier of the second: the IdP refuses it.
     let location = authorize_redirect(first.url()).await;
     let code = first.code_from_redirect(&location).unwrap();
     let err = login.exchange(ctx, &second, &code).await.unwrap_err();
-    assert_eq!(err.auth_kind(), Some(AuthErrorKind::InvalidGrant), "{err:?}");
+    assert_eq!(
+        err.auth_kind(),
+        Some(AuthErrorKind::InvalidGrant),
+        "{err:?}"
+    );
     // That attempt used the code up: even the right verifier now fails.
     let err = login.exchange(ctx, &first, &code).await.unwrap_err();
     assert_eq!(err.auth_kind(), Some(AuthErrorKind::InvalidGrant));
 
     // A fresh request, pasted redirect URL, right verifier: logged in.
-    let third = login.authorization_request(ctx, redirect_uri).await.unwrap();
+    let third = login
+        .authorization_request(ctx, redirect_uri)
+        .await
+        .unwrap();
     let pasted = authorize_redirect(third.url()).await;
     assert_eq!(
         second.code_from_redirect(&pasted).unwrap_err().auth_kind(),
         Some(AuthErrorKind::StateMismatch),
         "a redirect belongs to its own request"
     );
-    let token = login.exchange(ctx, &third, &third.code_from_redirect(&pasted).unwrap()).await.unwrap();
-    assert!(token.refresh_token().is_some(), "offline_access gives a refresh token");
+    let token = login
+        .exchange(ctx, &third, &third.code_from_redirect(&pasted).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        token.refresh_token().is_some(),
+        "offline_access gives a refresh token"
+    );
     c.install_token(token).await.unwrap();
     c.users().me().await.unwrap();
     assert_eq!(c.token_requests(), 0, "the installed token was used as is");
@@ -106,7 +157,10 @@ async fn manual_paste_mode() {
         Ok(authorize_redirect(&url).await)
     });
     let c = client_with(&sb, oauth_login(&sb).redirect(mode));
-    assert_eq!(c.users().me().await.unwrap().login.as_deref(), Some("trader"));
+    assert_eq!(
+        c.users().me().await.unwrap().login.as_deref(),
+        Some("trader")
+    );
 }
 
 #[tokio::test]
@@ -118,25 +172,54 @@ async fn denied_authorization_and_wrong_client_secret_are_typed() {
         .unwrap()
         .client_secret("not-the-secret")
         .browser(test_browser());
-    let err = client_with(&sb, wrong_secret).users().me().await.unwrap_err();
-    assert_eq!(err.auth_kind(), Some(AuthErrorKind::InvalidClient), "{err:?}");
+    let err = client_with(&sb, wrong_secret)
+        .users()
+        .me()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.auth_kind(),
+        Some(AuthErrorKind::InvalidClient),
+        "{err:?}"
+    );
 
     // An error redirect (RFC 6749 4.1.2.1) becomes AUTHORIZATION_DENIED, after the state check.
     let login = oauth_login(&sb);
     let c = client_with(&sb, login.clone());
-    let req = login.authorization_request(c.auth_context(), "http://localhost:3000/callback").await.unwrap();
-    let state: String = req.url().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
-    let redirect = format!("http://localhost:3000/callback?error=access_denied&error_description=no&state={state}");
-    assert_eq!(req.code_from_redirect(&redirect).unwrap_err().auth_kind(), Some(AuthErrorKind::AuthorizationDenied));
+    let req = login
+        .authorization_request(c.auth_context(), "http://localhost:3000/callback")
+        .await
+        .unwrap();
+    let state: String = req
+        .url()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let redirect = format!(
+        "http://localhost:3000/callback?error=access_denied&error_description=no&state={state}"
+    );
+    assert_eq!(
+        req.code_from_redirect(&redirect).unwrap_err().auth_kind(),
+        Some(AuthErrorKind::AuthorizationDenied)
+    );
 }
 
 #[tokio::test]
 async fn the_code_can_be_exchanged_through_etna_token() {
     let sb = Sandbox::start().await.unwrap();
     let c = client_with(&sb, oauth_login(&sb).exchange_at(CodeExchange::Etna));
-    assert_eq!(c.users().me().await.unwrap().login.as_deref(), Some("trader"));
+    assert_eq!(
+        c.users().me().await.unwrap().login.as_deref(),
+        Some("trader")
+    );
     assert_eq!(sb.token_requests(), 1, "the code went to /token");
     assert_eq!(sb.oauth_token_requests("authorization_code"), 0);
-    let token_call = sb.recorded_requests().into_iter().find(|r| r.path == "/token").unwrap();
+    let token_call = sb
+        .recorded_requests()
+        .into_iter()
+        .find(|r| r.path == "/token")
+        .unwrap();
     assert!(token_call.has_header("oauthcode") && token_call.has_header("redirecturi"));
 }

@@ -10,7 +10,11 @@ use autoshares_sandbox::Sandbox;
 use common::*;
 
 fn client(sb: &Sandbox, login: PasswordLogin) -> Client {
-    Client::builder().config(config(sb).build().unwrap()).login(login).build().unwrap()
+    Client::builder()
+        .config(config(sb).build().unwrap())
+        .login(login)
+        .build()
+        .unwrap()
 }
 
 async fn auth_error(c: &Client) -> (AuthErrorKind, String) {
@@ -68,7 +72,10 @@ async fn two_factor_then_pin_with_the_corrected_spelling() {
         })
         .pin("4321");
     let c = client(&sb, login);
-    assert_eq!(c.users().me().await.unwrap().login.as_deref(), Some("trader2fapin"));
+    assert_eq!(
+        c.users().me().await.unwrap().login.as_deref(),
+        Some("trader2fapin")
+    );
     assert_eq!(sb.token_requests(), 3, "password, code, PIN");
 }
 
@@ -76,41 +83,73 @@ async fn two_factor_then_pin_with_the_corrected_spelling() {
 async fn pin_with_the_vendor_spelling_and_a_wrong_pin() {
     let sb = Sandbox::start().await.unwrap();
     let c = password_client(&sb, "traderpin");
-    assert_eq!(c.users().me().await.unwrap().login.as_deref(), Some("traderpin"));
+    assert_eq!(
+        c.users().me().await.unwrap().login.as_deref(),
+        Some("traderpin")
+    );
 
     let user = sb.user("traderpin").unwrap();
-    let wrong = client(&sb, PasswordLogin::new(user.username.clone(), user.password.clone()).pin("9999"));
-    assert_eq!(auth_error(&wrong).await, (AuthErrorKind::PinInvalid, "SecutityPin".into()));
+    let wrong = client(
+        &sb,
+        PasswordLogin::new(user.username.clone(), user.password.clone()).pin("9999"),
+    );
+    assert_eq!(
+        auth_error(&wrong).await,
+        (AuthErrorKind::PinInvalid, "SecutityPin".into())
+    );
 
     let none = client(&sb, PasswordLogin::new(user.username, user.password));
-    assert_eq!(auth_error(&none).await, (AuthErrorKind::PinRequired, "SecutityPin".into()));
+    assert_eq!(
+        auth_error(&none).await,
+        (AuthErrorKind::PinRequired, "SecutityPin".into())
+    );
 }
 
 #[tokio::test]
 async fn two_factor_failures_are_typed() {
     let sb = Sandbox::start().await.unwrap();
     let user = sb.user("trader2fa").unwrap();
-    let no_code = client(&sb, PasswordLogin::new(user.username.clone(), user.password.clone()));
-    assert_eq!(auth_error(&no_code).await, (AuthErrorKind::VerificationCodeRequired, "VerificationCode".into()));
+    let no_code = client(
+        &sb,
+        PasswordLogin::new(user.username.clone(), user.password.clone()),
+    );
+    assert_eq!(
+        auth_error(&no_code).await,
+        (
+            AuthErrorKind::VerificationCodeRequired,
+            "VerificationCode".into()
+        )
+    );
 
     let wrong_code = client(
         &sb,
-        PasswordLogin::new(user.username.clone(), user.password.clone()).second_factor(Arc::new(StaticSecondFactor {
-            verification_code: Some("000000".into()),
-            pin: None,
-        })),
+        PasswordLogin::new(user.username.clone(), user.password.clone()).second_factor(Arc::new(
+            StaticSecondFactor {
+                verification_code: Some("000000".into()),
+                pin: None,
+            },
+        )),
     );
     let (kind, step) = auth_error(&wrong_code).await;
     // A fixed wrong code could collide with the sandbox's random one once in a million runs; it does not here
     // because the sandbox's codes are seeded.
-    assert_eq!((kind, step.as_str()), (AuthErrorKind::VerificationCodeInvalid, "VerificationCode"));
+    assert_eq!(
+        (kind, step.as_str()),
+        (AuthErrorKind::VerificationCodeInvalid, "VerificationCode")
+    );
 }
 
 #[tokio::test]
 async fn bad_credentials_expired_password_and_wrong_app_key() {
     let sb = Sandbox::start().await.unwrap();
     let bad = client(&sb, PasswordLogin::new("trader", "not-the-password"));
-    assert_eq!(auth_error(&bad).await, (AuthErrorKind::InvalidCredentials, "BaseAuthentication".into()));
+    assert_eq!(
+        auth_error(&bad).await,
+        (
+            AuthErrorKind::InvalidCredentials,
+            "BaseAuthentication".into()
+        )
+    );
 
     let expired = password_client(&sb, "expired");
     assert_eq!(auth_error(&expired).await.0, AuthErrorKind::PasswordExpired);
@@ -133,10 +172,22 @@ async fn another_users_account_is_access_denied_without_a_new_login() {
     c.login().await.unwrap();
     let others = sb.account_ids("other");
     let err = c.accounts().balance(others[0]).await.unwrap_err();
-    assert_eq!(err.auth_kind(), Some(AuthErrorKind::AccessDenied), "{err:?}");
+    assert_eq!(
+        err.auth_kind(),
+        Some(AuthErrorKind::AccessDenied),
+        "{err:?}"
+    );
     let err = c.accounts().get(others[0]).await.unwrap_err();
-    assert_eq!(err.auth_kind(), Some(AuthErrorKind::AccessDenied), "{err:?}");
-    assert_eq!(sb.token_requests(), 1, "a denied request must not cause a re-login");
+    assert_eq!(
+        err.auth_kind(),
+        Some(AuthErrorKind::AccessDenied),
+        "{err:?}"
+    );
+    assert_eq!(
+        sb.token_requests(),
+        1,
+        "a denied request must not cause a re-login"
+    );
     // The session still works.
     c.users().me().await.unwrap();
 }
@@ -153,7 +204,11 @@ async fn unknown_account_and_invalid_ids() {
     assert_eq!(err.field(), Some("account_id"));
     let err = c.users().by_email("not an address").await.unwrap_err();
     assert_eq!(err.field(), Some("email"));
-    assert_eq!(sb.recorded_requests().len(), before, "nothing was sent for invalid input");
+    assert_eq!(
+        sb.recorded_requests().len(),
+        before,
+        "nothing was sent for invalid input"
+    );
 }
 
 #[tokio::test]
@@ -172,7 +227,13 @@ async fn lookup_by_email() {
     let sb = Sandbox::start().await.unwrap();
     let c = password_client(&sb, "trader");
     let email = sb.user("trader").unwrap().email;
-    assert_eq!(c.users().by_email(&email).await.unwrap().login.as_deref(), Some("trader"));
+    assert_eq!(
+        c.users().by_email(&email).await.unwrap().login.as_deref(),
+        Some("trader")
+    );
     let other = sb.user("other").unwrap().email;
-    assert_eq!(c.users().by_email(&other).await.unwrap_err().auth_kind(), Some(AuthErrorKind::AccessDenied));
+    assert_eq!(
+        c.users().by_email(&other).await.unwrap_err().auth_kind(),
+        Some(AuthErrorKind::AccessDenied)
+    );
 }

@@ -14,8 +14,16 @@ const ME: &str = "/v1.0/users/@me/info";
 #[tokio::test]
 async fn a_thousand_calls_on_a_client_side_expired_token_make_one_refresh() {
     let sb = Sandbox::start().await.unwrap();
-    let config = config(&sb).token_lifetime(Duration::from_millis(800)).refresh_leeway(Duration::ZERO).build().unwrap();
-    let c = Client::builder().config(config).login(password_login(&sb, "trader")).build().unwrap();
+    let config = config(&sb)
+        .token_lifetime(Duration::from_millis(800))
+        .refresh_leeway(Duration::ZERO)
+        .build()
+        .unwrap();
+    let c = Client::builder()
+        .config(config)
+        .login(password_login(&sb, "trader"))
+        .build()
+        .unwrap();
     c.login().await.unwrap();
     assert_eq!(sb.token_requests(), 1);
     tokio::time::sleep(Duration::from_millis(900)).await;
@@ -26,7 +34,11 @@ async fn a_thousand_calls_on_a_client_side_expired_token_make_one_refresh() {
     for r in futures::future::join_all(calls).await {
         r.unwrap().unwrap();
     }
-    assert_eq!(sb.token_requests(), 2, "exactly one refresh for 1,000 concurrent calls");
+    assert_eq!(
+        sb.token_requests(),
+        2,
+        "exactly one refresh for 1,000 concurrent calls"
+    );
     assert_eq!(sb.request_count("GET", ME), 1000);
 }
 
@@ -43,7 +55,11 @@ async fn a_thousand_calls_on_a_server_side_expired_token_make_one_refresh() {
     for r in futures::future::join_all(calls).await {
         assert_eq!(r.unwrap().unwrap(), 2);
     }
-    assert_eq!(sb.token_requests(), 2, "one 401 probe decides, one refresh follows");
+    assert_eq!(
+        sb.token_requests(),
+        2,
+        "one 401 probe decides, one refresh follows"
+    );
     assert_eq!(sb.request_count("GET", ME), 1, "the probe ran once");
 }
 
@@ -65,7 +81,11 @@ async fn retries_are_bounded() {
     sb.faults().inject(FaultRule::new("GET", ME, 100, 502));
     let err = c.users().me().await.unwrap_err();
     assert_eq!(err.status(), Some(502));
-    assert_eq!(sb.request_count("GET", ME), 4, "one attempt and max_retries = 3 retries");
+    assert_eq!(
+        sb.request_count("GET", ME),
+        4,
+        "one attempt and max_retries = 3 retries"
+    );
     assert!(err.request_id().is_some_and(|id| id.len() == 16));
 }
 
@@ -75,14 +95,20 @@ async fn a_post_that_meets_503_is_not_retried() {
     let c = password_client(&sb, "trader");
     c.login().await.unwrap();
     let email = sb.user("trader").unwrap().email;
-    sb.faults().inject(FaultRule::new("POST", "/v1.0/users/info", 1, 503));
+    sb.faults()
+        .inject(FaultRule::new("POST", "/v1.0/users/info", 1, 503));
     let err = c.users().by_email(&email).await.unwrap_err();
     assert_eq!((err.kind(), err.status()), (ErrorKind::Api, Some(503)));
-    assert_eq!(sb.request_count("POST", "/v1.0/users/info"), 1, "POST is never retried");
+    assert_eq!(
+        sb.request_count("POST", "/v1.0/users/info"),
+        1,
+        "POST is never retried"
+    );
     // The fault is spent: the same call now succeeds, so the 503 above was the fault, not the route.
     c.users().by_email(&email).await.unwrap();
 
-    sb.faults().inject(FaultRule::new("POST", "/v1.0/users/info", 1, 429).with_retry_after("7"));
+    sb.faults()
+        .inject(FaultRule::new("POST", "/v1.0/users/info", 1, 429).with_retry_after("7"));
     let err = c.users().by_email(&email).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
@@ -93,11 +119,15 @@ async fn a_429_with_retry_after_one_waits_about_a_second() {
     let sb = Sandbox::start().await.unwrap();
     let c = password_client(&sb, "trader");
     c.login().await.unwrap();
-    sb.faults().inject(FaultRule::new("GET", ME, 1, 429).with_retry_after("1"));
+    sb.faults()
+        .inject(FaultRule::new("GET", ME, 1, 429).with_retry_after("1"));
     let started = Instant::now();
     c.users().me().await.unwrap();
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(990), "waited only {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(990),
+        "waited only {waited:?}"
+    );
     assert!(waited < Duration::from_secs(5), "waited {waited:?}");
     assert_eq!(sb.request_count("GET", ME), 2);
 }
@@ -107,7 +137,8 @@ async fn a_long_retry_after_is_returned_not_slept() {
     let sb = Sandbox::start().await.unwrap();
     let c = password_client(&sb, "trader");
     c.login().await.unwrap();
-    sb.faults().inject(FaultRule::new("GET", ME, 1, 429).with_retry_after("120"));
+    sb.faults()
+        .inject(FaultRule::new("GET", ME, 1, 429).with_retry_after("120"));
     let err = c.users().me().await.unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
     assert_eq!(sb.request_count("GET", ME), 1);
@@ -151,7 +182,10 @@ async fn an_unreachable_server_is_a_transport_error() {
     let config = autoshares::Config::sandbox(&format!("http://127.0.0.1:{port}"), "k").unwrap();
     let c = Client::builder()
         .config(config)
-        .login(autoshares::auth::StaticToken::new("t", Duration::from_secs(60)))
+        .login(autoshares::auth::StaticToken::new(
+            "t",
+            Duration::from_secs(60),
+        ))
         .build()
         .unwrap();
     let err = c.users().me().await.unwrap_err();

@@ -147,12 +147,20 @@ impl TokenManager {
             .http
             .get(url)
             .timeout(config.timeout())
-            .header(crate::transport::APP_KEY_HEADER, crate::transport::header_value(config.app_key())?)
-            .header(http::header::AUTHORIZATION, crate::transport::bearer(token.access_token())?)
+            .header(
+                crate::transport::APP_KEY_HEADER,
+                crate::transport::header_value(config.app_key())?,
+            )
+            .header(
+                http::header::AUTHORIZATION,
+                crate::transport::bearer(token.access_token())?,
+            )
             .header(crate::transport::REQUEST_ID_HEADER, &request_id)
             .send()
             .await
-            .map_err(|e| crate::transport::send_error("token_probe", &request_id, config.timeout(), e))?;
+            .map_err(|e| {
+                crate::transport::send_error("token_probe", &request_id, config.timeout(), e)
+            })?;
         tracing::debug!(status = resp.status().as_u16(), request_id = %request_id, "probed the token after a 401");
         Ok(resp.status() != http::StatusCode::UNAUTHORIZED)
     }

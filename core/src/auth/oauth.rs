@@ -37,6 +37,19 @@ use crate::config::{is_loopback_host, parse_service_url, OAuthSettings};
 use crate::error::{AuthErrorKind, Error, Result};
 use crate::secret::Secret;
 
+/// An oauth2 client with the authorize and token endpoints set.
+type ConfiguredClient = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    oauth2::basic::BasicTokenResponse,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
 type OpenFn = dyn Fn(Url) -> BoxFuture<'static, Result<()>> + Send + Sync;
 type PasteFn = dyn Fn(Url) -> BoxFuture<'static, Result<String>> + Send + Sync;
 
@@ -403,24 +416,7 @@ impl OAuthLogin {
         Ok(self.endpoints.get_or_init(|| e).clone())
     }
 
-    fn client(
-        &self,
-        endpoints: &Endpoints,
-        redirect_uri: &str,
-    ) -> Result<
-        oauth2::Client<
-            oauth2::basic::BasicErrorResponse,
-            oauth2::basic::BasicTokenResponse,
-            oauth2::basic::BasicTokenIntrospectionResponse,
-            oauth2::StandardRevocableToken,
-            oauth2::basic::BasicRevocationErrorResponse,
-            oauth2::EndpointSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointSet,
-        >,
-    > {
+    fn client(&self, endpoints: &Endpoints, redirect_uri: &str) -> Result<ConfiguredClient> {
         let redirect = RedirectUrl::new(redirect_uri.to_string()).map_err(|e| {
             Error::config(
                 "redirect_uri",

@@ -40,8 +40,18 @@ pub fn password_client(sb: &Sandbox, username: &str) -> Client {
 pub fn test_browser() -> Browser {
     Browser::custom(|url| async move {
         let http = reqwest::Client::new();
-        let resp = http.get(url).send().await.map_err(|e| autoshares::Error::Stream { message: e.to_string() })?;
-        assert!(resp.status().is_success(), "browser ended on {}", resp.status());
+        let resp = http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| autoshares::Error::Stream {
+                message: e.to_string(),
+            })?;
+        assert!(
+            resp.status().is_success(),
+            "browser ended on {}",
+            resp.status()
+        );
         Ok(())
     })
 }
@@ -49,5 +59,8 @@ pub fn test_browser() -> Browser {
 /// The sandbox's OAuth login with the test browser.
 pub fn oauth_login(sb: &Sandbox) -> OAuthLogin {
     let client = sb.oauth_client();
-    OAuthLogin::new(&sb.url(), client.client_id).unwrap().client_secret(client.client_secret).browser(test_browser())
+    OAuthLogin::new(&sb.url(), client.client_id)
+        .unwrap()
+        .client_secret(client.client_secret)
+        .browser(test_browser())
 }

@@ -1,0 +1,40 @@
+# AutoShares SDK: every step a newcomer or CI needs, from a clean clone.
+#   make demo   builds what it needs, starts the sandbox in-process and runs the quickstart
+#   make test   every test suite (and the lints that keep main clean)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+# Tests must never pick up a developer's real AutoShares settings.
+UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
+	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
+
+.PHONY: help demo test lint test-rust sandbox doc clean
+
+help:
+	@echo "make demo     run the quickstart against an in-process sandbox"
+	@echo "make test     lints and every test suite"
+	@echo "make lint     cargo fmt --check and clippy -D warnings"
+	@echo "make sandbox  run the local sandbox on http://127.0.0.1:8080"
+	@echo "make doc      build the API documentation"
+
+demo:
+	$(CARGO) run --quiet -p autoshares-examples --bin quickstart
+
+test: lint test-rust
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust:
+	$(UNSET_ENV) $(CARGO) test --workspace
+
+sandbox:
+	$(CARGO) run --quiet -p autoshares-sandbox -- --port 8080
+
+doc:
+	$(CARGO) doc --workspace --no-deps
+
+clean:
+	$(CARGO) clean
