@@ -3,8 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::api::user_accounts::Accounts;
-use crate::api::users::Users;
 use crate::auth::manager::TokenManager;
 use crate::auth::{
     AuthContext, FileTokenStore, MemoryTokenStore, OAuthLogin, PasswordLogin, StaticSecondFactor,
@@ -73,16 +71,6 @@ impl Client {
     /// [`OAuthLogin::authorization_request`] then [`OAuthLogin::exchange`] in a notebook.
     pub fn auth_context(&self) -> &AuthContext {
         &self.inner.ctx
-    }
-
-    /// User operations.
-    pub fn users(&self) -> Users<'_> {
-        Users { client: self }
-    }
-
-    /// Trading-account operations.
-    pub fn accounts(&self) -> Accounts<'_> {
-        Accounts { client: self }
     }
 
     /// Logs in now (calls would otherwise log in on first use), replacing any cached token.

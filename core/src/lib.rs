@@ -26,11 +26,13 @@ pub mod auth;
 mod client;
 pub mod config;
 mod error;
+pub mod filter;
 pub mod models;
+pub mod paging;
 mod secret;
 pub mod transport;
 
-pub use api::users::UserRef;
+pub use api::ext::UserRef;
 pub use client::{Client, ClientBuilder};
 pub use config::{Config, ConfigBuilder, Environment};
 pub use error::{AuthErrorKind, Error, ErrorKind, Result};

@@ -182,9 +182,13 @@ impl Transport {
     }
 
     /// Sends `call` and ignores the body of a successful answer.
-    #[allow(dead_code)]
     pub(crate) async fn empty(&self, call: Call<'_>) -> Result<()> {
         self.execute(call).await.map(|_| ())
+    }
+
+    /// Sends `call` and returns the raw body (images, spreadsheets).
+    pub(crate) async fn bytes(&self, call: Call<'_>) -> Result<Bytes> {
+        self.execute(call).await.map(|(b, _)| b)
     }
 
     async fn execute(&self, call: Call<'_>) -> Result<(Bytes, String)> {
@@ -506,6 +510,11 @@ pub(crate) fn api_error(op: &str, status: StatusCode, body: &[u8], request_id: &
         body: text,
         request_id: request_id.to_string(),
     }
+}
+
+/// A date-time as the API's query parameters take it (ISO-8601 UTC).
+pub(crate) fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// Encodes a request body.

@@ -105,6 +105,79 @@ pub mod iso_datetime {
     }
 }
 
+/// Epoch milliseconds (orders, order details, positions' expiration dates); `-1`, `0001-01-01`
+/// (`-62135596800000`) and `null` mean "no date".
+pub mod epoch_millis {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// `deserialize_with` for `Option<DateTime<Utc>>` sent as epoch milliseconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Ok(Option::<i64>::deserialize(d)?.and_then(|ms| {
+            (ms != -1 && ms > -62_135_596_800_000)
+                .then(|| DateTime::from_timestamp_millis(ms))
+                .flatten()
+        }))
+    }
+
+    /// `serialize_with`: epoch milliseconds, `null` when absent.
+    pub fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(dt) => s.serialize_i64(dt.timestamp_millis()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// Unix seconds as int64 (price alerts, news); `-1` and `0001-01-01` (`-62135596800`) mean "no date".
+pub mod epoch_secs {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// `deserialize_with` for `Option<DateTime<Utc>>` sent as Unix seconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Ok(Option::<i64>::deserialize(d)?.and_then(|s| {
+            (s != -1 && s > -62_135_596_800)
+                .then(|| DateTime::from_timestamp(s, 0))
+                .flatten()
+        }))
+    }
+
+    /// `serialize_with`: Unix seconds, `null` when absent.
+    pub fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(dt) => s.serialize_i64(dt.timestamp()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// Unix seconds as int32 (history requests and candles).
+pub mod epoch_secs_i32 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserializer, Serializer};
+
+    /// `deserialize_with` for `Option<DateTime<Utc>>` sent as int32 Unix seconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        super::epoch_secs::deserialize(d)
+    }
+
+    /// `serialize_with`: int32 Unix seconds (an error past 2038, which the API cannot express).
+    pub fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(dt) => {
+                let secs = i32::try_from(dt.timestamp()).map_err(|_| {
+                    serde::ser::Error::custom(
+                        "the API carries this time as int32 Unix seconds: out of range",
+                    )
+                })?;
+                s.serialize_i32(secs)
+            }
+            None => s.serialize_none(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +219,21 @@ mod tests {
         assert_eq!(p("0001-01-01T00:00:00Z").unwrap(), None);
         assert_eq!(p("0001-01-01T00:00:00").unwrap(), None);
         assert!(p("yesterday").is_err());
+    }
+
+    #[test]
+    fn epoch_sentinels_are_none() {
+        #[derive(serde::Deserialize)]
+        struct T {
+            #[serde(with = "epoch_millis")]
+            ms: Option<chrono::DateTime<Utc>>,
+            #[serde(with = "epoch_secs")]
+            s: Option<chrono::DateTime<Utc>>,
+        }
+        let t: T = serde_json::from_str(r#"{"ms":-62135596800000,"s":-1}"#).unwrap();
+        assert_eq!((t.ms, t.s), (None, None));
+        let t: T = serde_json::from_str(r#"{"ms":1550674384000,"s":1550674384}"#).unwrap();
+        assert_eq!(t.ms, t.s);
+        assert_eq!(t.s.unwrap().timestamp(), 1_550_674_384);
     }
 }
