@@ -84,7 +84,6 @@ impl Users<'_> {
         let mut call = Call::new(&GET_USER_BY_EMAIL, &[]);
         let filter = GetUserFilter {
             email: Some(email.to_string()),
-            ..Default::default()
         };
         call.body = Some(crate::transport::to_json(&filter)?);
         self.client.transport().json(call).await
