@@ -86,24 +86,24 @@ OPS = {
     ("POST", "/v{version}/users/{userId}/agreements/{agreementId}/sign"): dict(name="sign"),
     # Orders
     ("GET", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="get"),
-    ("PUT", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="replace"),
+    ("PUT", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="replace", validate="modify"),
     ("DELETE", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="cancel"),
     ("GET", "/v{version}/accounts/{accountId}/orders/{orderId}/details"): dict(name="details"),
     ("GET", "/v{version}/accounts/{accountId}/verified/orders/{orderId}"): dict(name="verified"),
     ("GET", "/v{version}/accounts/{accountId}/preview/limits/{symbol}"): dict(name="limits"),
     ("GET", "/v{version}/accounts/{accountId}/orders"): dict(name="list", sort_default="Id"),
-    ("POST", "/v{version}/accounts/{accountId}/orders"): dict(name="place"),
-    ("PUT", "/v{version}/accounts/{accountId}/preview/orders/{orderId}"): dict(name="preview_replace", idempotent=True),
+    ("POST", "/v{version}/accounts/{accountId}/orders"): dict(name="place", validate="create"),
+    ("PUT", "/v{version}/accounts/{accountId}/preview/orders/{orderId}"): dict(name="preview_replace", validate="modify", idempotent=True),
     ("POST", "/v{version}/orders/consolidated"): dict(name="consolidated"),
-    ("POST", "/v{version}/accounts/{accountId}/preview/orders"): dict(name="preview"),
+    ("POST", "/v{version}/accounts/{accountId}/preview/orders"): dict(name="preview", validate="create"),
     # SyncOrders
     ("GET", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="get"),
-    ("PUT", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="replace"),
+    ("PUT", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="replace", validate="modify"),
     ("DELETE", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="cancel"),
     ("GET", "/v{version}/accounts/{accountId}/syncorders"): dict(name="list", sort_default="Id"),
-    ("POST", "/v{version}/accounts/{accountId}/syncorders"): dict(name="place"),
-    ("PUT", "/v{version}/accounts/{accountId}/preview/syncorders/{orderId}"): dict(name="preview_replace", idempotent=True),
-    ("POST", "/v{version}/accounts/{accountId}/preview/syncorders"): dict(name="preview"),
+    ("POST", "/v{version}/accounts/{accountId}/syncorders"): dict(name="place", validate="create"),
+    ("PUT", "/v{version}/accounts/{accountId}/preview/syncorders/{orderId}"): dict(name="preview_replace", validate="modify", idempotent=True),
+    ("POST", "/v{version}/accounts/{accountId}/preview/syncorders"): dict(name="preview", validate="create"),
     # MutualFunds
     ("POST", "/v{version}/accounts/{clearingNumber}/orders/mutual-funds/buy"): dict(name="buy"),
     ("POST", "/v{version}/accounts/{clearingNumber}/orders/mutual-funds/sell"): dict(name="sell"),
@@ -673,7 +673,7 @@ def area_code(g, tag, module, handle, accessor, ops):
                     paged=paged, page_style=("page" if "page" in qnames else "pageNumber") if paged else None,
                     sort_style=style, sort_default=conf.get("sort_default"),
                     sort_required=any(p.get("required") for p in query if p["name"] in sort_names),
-                    filter=has_filter, fixed=fixed, returns=ret, response=kind,
+                    filter=has_filter, fixed=fixed, returns=ret, response=kind, validate=conf.get("validate"),
                     headers=[p["name"] for p in header_p])
         metas.append(meta)
         if meta["custom"] or handle is None:
@@ -762,6 +762,10 @@ def method_code(m, needs):
     def call_lines(src, indent):
         """Code building `call` from fields of `src` (`self.` for builders, `` for args)."""
         out = []
+        if m["validate"] == "create":
+            out.append("%scrate::orders::validate_create(&%s%s)?;" % (indent, src, ident(m["body"]["name"])))
+        if m["validate"] == "modify":
+            out.append("%scrate::orders::validate_modify(%sorder_id, &%s%s)?;" % (indent, src, src, ident(m["body"]["name"])))
         pp = []
         for p in m["path_params"]:
             var = "%s%s" % (src, ident(p["name"]))
@@ -829,6 +833,8 @@ def method_code(m, needs):
     for p in args:
         if p["type"] in ("String", "UserRef"):
             ctor.append("            %s: %s.into()," % (ident(p["name"]), ident(p["name"])))
+        elif m["validate"] == "create" and m["body"] and p["name"] == m["body"]["name"]:
+            ctor.append("            %s: crate::orders::with_client_id(%s)," % (ident(p["name"]), ident(p["name"])))
         else:
             ctor.append("            %s," % ident(p["name"]))
     for p in m["optional_query"]:

@@ -156,6 +156,7 @@ impl<'c> Orders<'c> {
         order_id: i32,
         modify_params: ModifyOrder,
     ) -> Result<Order> {
+        crate::orders::validate_modify(order_id, &modify_params)?;
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
         crate::api::ext::positive("order_id", order_id as i64)?;
@@ -255,7 +256,7 @@ impl<'c> Orders<'c> {
         OrdersPlaceRequest {
             client: self.client.clone(),
             account_id,
-            place_params,
+            place_params: crate::orders::with_client_id(place_params),
             user_id: None,
             currency: None,
             exchange: None,
@@ -270,6 +271,7 @@ impl<'c> Orders<'c> {
         account_id: i32,
         modify_params: ModifyOrder,
     ) -> Result<OrderVerified> {
+        crate::orders::validate_modify(order_id, &modify_params)?;
         crate::api::ext::positive("order_id", order_id as i64)?;
         let order_id_param = order_id.to_string();
         crate::api::ext::positive("account_id", account_id as i64)?;
@@ -304,7 +306,7 @@ impl<'c> Orders<'c> {
         OrdersPreviewRequest {
             client: self.client.clone(),
             account_id,
-            place_params,
+            place_params: crate::orders::with_client_id(place_params),
             currency: None,
             exchange: None,
         }
@@ -486,6 +488,7 @@ impl OrdersPlaceRequest {
     }
 
     async fn send_page(&self, #[allow(unused_variables)] page_number: i32) -> Result<Order> {
+        crate::orders::validate_create(&self.place_params)?;
         crate::api::ext::positive("account_id", self.account_id as i64)?;
         let account_id_param = self.account_id.to_string();
         let params = [("accountId", account_id_param.as_str())];
@@ -581,6 +584,7 @@ impl OrdersPreviewRequest {
     }
 
     async fn send_page(&self, #[allow(unused_variables)] page_number: i32) -> Result<OrderPreview> {
+        crate::orders::validate_create(&self.place_params)?;
         crate::api::ext::positive("account_id", self.account_id as i64)?;
         let account_id_param = self.account_id.to_string();
         let params = [("accountId", account_id_param.as_str())];

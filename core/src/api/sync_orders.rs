@@ -119,6 +119,7 @@ impl<'c> SyncOrders<'c> {
         order_id: i32,
         modify_params: ModifyOrder,
     ) -> Result<Order> {
+        crate::orders::validate_modify(order_id, &modify_params)?;
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
         crate::api::ext::positive("order_id", order_id as i64)?;
@@ -171,7 +172,7 @@ impl<'c> SyncOrders<'c> {
         SyncOrdersPlaceRequest {
             client: self.client.clone(),
             account_id,
-            place_params,
+            place_params: crate::orders::with_client_id(place_params),
             user_id: None,
             currency: None,
             exchange: None,
@@ -186,6 +187,7 @@ impl<'c> SyncOrders<'c> {
         account_id: i32,
         modify_params: ModifyOrder,
     ) -> Result<OrderVerified> {
+        crate::orders::validate_modify(order_id, &modify_params)?;
         crate::api::ext::positive("order_id", order_id as i64)?;
         let order_id_param = order_id.to_string();
         crate::api::ext::positive("account_id", account_id as i64)?;
@@ -208,7 +210,7 @@ impl<'c> SyncOrders<'c> {
         SyncOrdersPreviewRequest {
             client: self.client.clone(),
             account_id,
-            place_params,
+            place_params: crate::orders::with_client_id(place_params),
             currency: None,
             exchange: None,
         }
@@ -326,6 +328,7 @@ impl SyncOrdersPlaceRequest {
     }
 
     async fn send_page(&self, #[allow(unused_variables)] page_number: i32) -> Result<Order> {
+        crate::orders::validate_create(&self.place_params)?;
         crate::api::ext::positive("account_id", self.account_id as i64)?;
         let account_id_param = self.account_id.to_string();
         let params = [("accountId", account_id_param.as_str())];
@@ -381,6 +384,7 @@ impl SyncOrdersPreviewRequest {
     }
 
     async fn send_page(&self, #[allow(unused_variables)] page_number: i32) -> Result<OrderPreview> {
+        crate::orders::validate_create(&self.place_params)?;
         crate::api::ext::positive("account_id", self.account_id as i64)?;
         let account_id_param = self.account_id.to_string();
         let params = [("accountId", account_id_param.as_str())];
