@@ -516,13 +516,11 @@ fn validate_at(o: &CreateOrder, p: &str) -> Result<()> {
     }
     positive(&f("quantity"), o.quantity, "the quantity")?;
     match kind {
-        OrderType::Market => {
-            if o.price.is_some() || o.stop_price.is_some() {
-                return Err(Error::validation(
-                    f("price"),
-                    "a market order takes no price; use a limit order",
-                ));
-            }
+        OrderType::Market if o.price.is_some() || o.stop_price.is_some() => {
+            return Err(Error::validation(
+                f("price"),
+                "a market order takes no price; use a limit order",
+            ));
         }
         OrderType::Limit => {
             positive(&f("price"), o.price, "a limit order's price")?;
