@@ -232,6 +232,9 @@ ENUM_NAMES = {
     ("SecurityType", "BankersAcceptance", 42): "SecurityType",
     ("SecurityType", "BankersAcceptance", 44): "SecurityTypeExtended",
     ("Type", "UserList"): "WatchlistType",
+    ("reportEnum", "NotReport"): "ReportFormat",
+    ("mechanism", "ACH"): "TransferMechanism",
+    ("status", "Pending"): "AchRelationshipStatus",
 }
 
 # Properties whose wire name we send differently (the spec's typo) but accept in both spellings.
@@ -393,8 +396,11 @@ class Gen:
             if name == "AccountModel" and f == "SSN":
                 ty = "Secret"
             is_vec = ty.startswith("Vec<") or ty.startswith("BTreeMap<")
-            # A date can always be the API's "no date" sentinel, so date fields stay optional.
+            # A date can always be the API's "no date" sentinel, so date fields stay optional; when the spec
+            # requires one in a request body, a generated check refuses to send the body without it.
             req = ((name, f) in REQUIRED_FIELDS or f in required) and not codec
+            if f in required and codec:
+                self.required_checks.setdefault(rname, []).append((f, rust_field))
             attrs = ['rename = "%s"' % wire] + ['alias = "%s"' % a for a in aliases]
             if is_vec:
                 attrs.append("default")
@@ -445,13 +451,33 @@ class Gen:
         models = [m for m in self.reachable() if not m.startswith("PagingResult[") and not m.startswith("PageResult[")]
         self.plan_names(models)
         self.all_model_rust_names = {self.rust_model(m) for m in models}
+        self.required_checks = {}
         structs = []
         meta = []
         for m in models:
             code, info = self.model_code(m)
             structs.append(code)
             meta.append(info)
+        # Enum-valued path and query parameters get enums too (reusing a model enum with the same values).
+        for item in self.spec["paths"].values():
+            for op in item.values():
+                for prm in op.get("parameters", []):
+                    if prm.get("in") in ("path", "query") and "enum" in prm:
+                        self.enum_name("Param", prm["name"], prm["enum"])
         enums = [self.enum_code(list(v), n) for v, n in self.enums.items()]
+        checks = []
+        for rname, fields in self.required_checks.items():
+            checks.append("impl %s {" % rname)
+            checks.append("    /// Checks the fields the spec marks as required (nothing is sent without them).")
+            checks.append("    pub(crate) fn check_required(&self) -> crate::Result<()> {")
+            for wire, fname in fields:
+                checks.append("        if self.%s.is_none() {" % ident(fname))
+                checks.append('            return Err(crate::Error::validation("%s", "%s is required"));' % (fname, wire))
+                checks.append("        }")
+            checks.append("        Ok(())")
+            checks.append("    }")
+            checks.append("}")
+        self.required_check_code = "\n".join(checks)
         out = [HEADER, "//! Every schema the vendor spec's operations use, generated (see `scripts/gen_api.py`).",
                "//!", "//! Field names are the spec's exact JSON names; money and quantities are `Decimal`; times are",
                "//! `DateTime<Utc>` with the API's sentinels as `None`; enums keep unknown values (`Unrecognized`).",
@@ -461,6 +487,7 @@ class Gen:
                "use super::common::string_enum;", "use crate::Secret;", ""]
         out += [e + "\n" for e in enums]
         out += [s + "\n" for s in structs]
+        out.append(self.required_check_code + "\n")
         # PageResult[AccountOffering] (IPO envelope)
         out.append("""/// `PageResult[AccountOffering]`: the IPO list envelope (`Items`, `PageNumber`, `PageSize`, `TotalCount`, `TotalPage`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -496,7 +523,7 @@ pub struct OfferingPage {
             return self.rust_model(sc["$ref"].split("/")[-1])
         t, f = p.get("type"), p.get("format", "")
         if "enum" in p:
-            return "String"
+            return self.enums[tuple(p["enum"])]
         if t == "integer":
             return "i64" if f == "int64" else "i32"
         if t == "number":
@@ -664,11 +691,14 @@ def area_code(g, tag, module, handle, accessor, ops):
         meta = dict(id=op["operationId"], method=method, path=path, area=module, handle=handle, name=conf["name"],
                     const=const, custom=bool(conf.get("custom")), idempotent=(idem == "Idempotent"),
                     authenticated=not anonymous, summary=summary or description,
-                    path_params=[dict(wire=p["name"], name=snake(p["name"]), type=g.param_type(p)) for p in path_params],
-                    required_query=[dict(wire=p["name"], name=snake(p["name"]), type=g.param_type(p)) for p in req_query],
+                    path_params=[dict(wire=p["name"], name=snake(p["name"]), type=g.param_type(p), format=p.get("format"))
+                                 for p in path_params],
+                    required_query=[dict(wire=p["name"], name=snake(p["name"]), type=g.param_type(p), format=p.get("format"))
+                                    for p in req_query],
                     optional_query=[dict(wire=p["name"], name=snake(p["name"]), type=g.param_type(p),
                                          default=p.get("default")) for p in opt_query],
-                    body=(dict(wire=body_p[0]["name"], name=snake(body_p[0]["name"]), type=g.param_type(body_p[0]))
+                    body=(dict(wire=body_p[0]["name"], name=snake(body_p[0]["name"]), type=g.param_type(body_p[0]),
+                               check_required=g.param_type(body_p[0]) in g.required_checks)
                           if body_p else None),
                     paged=paged, page_style=("page" if "page" in qnames else "pageNumber") if paged else None,
                     sort_style=style, sort_default=conf.get("sort_default"),
@@ -730,10 +760,12 @@ def to_string_expr(p, var):
 
 
 def validate_path(p, var, lines, indent):
-    """Client-side checks of path parameters: ids positive, strings non-empty (done in render_path too)."""
+    """Client-side checks of path parameters: ids positive, GUIDs well formed (strings non-empty: render_path)."""
     name = p["name"]
     if p["type"] in ("i32", "i64") and name.endswith("id"):
         lines.append('%scrate::api::ext::positive("%s", %s as i64)?;' % (indent, name, var))
+    if p.get("format") == "uuid":
+        lines.append('%scrate::api::ext::guid("%s", &%s)?;' % (indent, name, var))
 
 
 def method_code(m, needs):
@@ -766,6 +798,8 @@ def method_code(m, needs):
             out.append("%scrate::orders::validate_create(&%s%s)?;" % (indent, src, ident(m["body"]["name"])))
         if m["validate"] == "modify":
             out.append("%scrate::orders::validate_modify(%sorder_id, &%s%s)?;" % (indent, src, src, ident(m["body"]["name"])))
+        if m["body"] and m["body"].get("check_required"):
+            out.append("%s%s%s.check_required()?;" % (indent, src, ident(m["body"]["name"])))
         pp = []
         for p in m["path_params"]:
             var = "%s%s" % (src, ident(p["name"]))

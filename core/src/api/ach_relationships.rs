@@ -118,6 +118,7 @@ impl<'c> AchRelationships<'c> {
         let id: String = id.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
+        crate::api::ext::guid("id", &id)?;
         let id_param = id.clone();
         let params = [
             ("accountId", account_id_param.as_str()),
@@ -139,6 +140,7 @@ impl<'c> AchRelationships<'c> {
         let id: String = id.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
+        crate::api::ext::guid("id", &id)?;
         let id_param = id.clone();
         let params = [
             ("accountId", account_id_param.as_str()),
@@ -162,6 +164,7 @@ impl<'c> AchRelationships<'c> {
         let reason: String = reason.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
+        crate::api::ext::guid("id", &id)?;
         let id_param = id.clone();
         let params = [
             ("accountId", account_id_param.as_str()),
@@ -241,6 +244,7 @@ impl<'c> AchRelationships<'c> {
         let id: String = id.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
+        crate::api::ext::guid("id", &id)?;
         let id_param = id.clone();
         let params = [
             ("accountId", account_id_param.as_str()),
@@ -258,6 +262,7 @@ impl<'c> AchRelationships<'c> {
         let id: String = id.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
+        crate::api::ext::guid("id", &id)?;
         let id_param = id.clone();
         let params = [
             ("accountId", account_id_param.as_str()),
@@ -275,15 +280,15 @@ impl<'c> AchRelationships<'c> {
 pub struct AchRelationshipsListRequest {
     client: Client,
     account_id: i32,
-    status: Option<String>,
+    status: Option<AchRelationshipStatus>,
     page: PageRequest,
     sort: Option<Sort>,
 }
 
 impl AchRelationshipsListRequest {
     /// Sets `status`.
-    pub fn status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
+    pub fn status(mut self, value: AchRelationshipStatus) -> Self {
+        self.status = Some(value);
         self
     }
     /// Which page (0-based) and how many items per page.
@@ -319,7 +324,7 @@ impl AchRelationshipsListRequest {
         #[allow(unused_mut)]
         let mut call = Call::new(&GET_ACH_RELATIONSHIPS_PAGE, &params);
         if let Some(v) = &self.status {
-            call.query.push(("status", v.clone()));
+            call.query.push(("status", v.to_string()));
         }
         call.query.push(("pageNumber", page_number.to_string()));
         self.page.validate()?;

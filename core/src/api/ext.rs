@@ -156,3 +156,13 @@ impl Accounts<'_> {
         Ok(found.into_vec())
     }
 }
+
+/// GUID path parameters (ACH relationship and transfer ids) must be GUIDs; anything else is refused unsent.
+pub(crate) fn guid(field: &str, value: &str) -> Result<()> {
+    uuid::Uuid::parse_str(value).map(|_| ()).map_err(|_| {
+        Error::validation(
+            field,
+            format!("`{value}` is not a GUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+        )
+    })
+}

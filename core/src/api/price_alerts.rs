@@ -100,6 +100,7 @@ impl<'c> PriceAlerts<'c> {
         alert_id: i32,
         model: PriceAlertEditable,
     ) -> Result<PriceAlertInfo> {
+        model.check_required()?;
         let user_id_param = user_id.into().to_param()?;
         crate::api::ext::positive("alert_id", alert_id as i64)?;
         let alert_id_param = alert_id.to_string();
@@ -148,6 +149,7 @@ impl<'c> PriceAlerts<'c> {
         user_id: impl Into<UserRef>,
         model: PriceAlertEditable,
     ) -> Result<PriceAlertInfo> {
+        model.check_required()?;
         let user_id_param = user_id.into().to_param()?;
         let params = [("userId", user_id_param.as_str())];
         #[allow(unused_mut)]

@@ -124,12 +124,12 @@ impl<'c> Transactions<'c> {
     pub fn activity_report(
         &self,
         account_id: i32,
-        report_enum: impl Into<String>,
+        report_enum: ReportFormat,
     ) -> TransactionsActivityReportRequest {
         TransactionsActivityReportRequest {
             client: self.client.clone(),
             account_id,
-            report_enum: report_enum.into(),
+            report_enum,
             sort: None,
             filter: None,
         }
@@ -153,15 +153,11 @@ impl<'c> Transactions<'c> {
     /// `GET /v{version}/accounts/{accountId}/transaction/report` (`Transactions_GetTransactionReport`).
     ///
     /// Returns a request: set options with its methods, then `.await` it.
-    pub fn report(
-        &self,
-        account_id: i32,
-        report_enum: impl Into<String>,
-    ) -> TransactionsReportRequest {
+    pub fn report(&self, account_id: i32, report_enum: ReportFormat) -> TransactionsReportRequest {
         TransactionsReportRequest {
             client: self.client.clone(),
             account_id,
-            report_enum: report_enum.into(),
+            report_enum,
             check_code: None,
             sort: None,
             filter: None,
@@ -202,7 +198,7 @@ impl<'c> Transactions<'c> {
 pub struct TransactionsActivityReportRequest {
     client: Client,
     account_id: i32,
-    report_enum: String,
+    report_enum: ReportFormat,
     sort: Option<Sort>,
     filter: Option<Filter>,
 }
@@ -229,7 +225,8 @@ impl TransactionsActivityReportRequest {
         let params = [("accountId", account_id_param.as_str())];
         #[allow(unused_mut)]
         let mut call = Call::new(&GET_ACTIVITY_REPORT, &params);
-        call.query.push(("reportEnum", self.report_enum.clone()));
+        call.query
+            .push(("reportEnum", self.report_enum.to_string()));
         let sort = self.sort.clone();
         let sort = Some(sort.unwrap_or_else(|| Sort::ascending("Date")));
         if let Some(sort) = sort {
@@ -337,7 +334,7 @@ impl std::future::IntoFuture for TransactionsActivityRequest {
 pub struct TransactionsReportRequest {
     client: Client,
     account_id: i32,
-    report_enum: String,
+    report_enum: ReportFormat,
     check_code: Option<bool>,
     sort: Option<Sort>,
     filter: Option<Filter>,
@@ -370,7 +367,8 @@ impl TransactionsReportRequest {
         let params = [("accountId", account_id_param.as_str())];
         #[allow(unused_mut)]
         let mut call = Call::new(&GET_TRANSACTION_REPORT, &params);
-        call.query.push(("reportEnum", self.report_enum.clone()));
+        call.query
+            .push(("reportEnum", self.report_enum.to_string()));
         if let Some(v) = &self.check_code {
             call.query.push(("checkCode", v.to_string()));
         }

@@ -109,6 +109,7 @@ impl<'c> Transfers<'c> {
         let id: String = id.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
+        crate::api::ext::guid("id", &id)?;
         let id_param = id.clone();
         let params = [
             ("accountId", account_id_param.as_str()),
@@ -124,13 +125,12 @@ impl<'c> Transfers<'c> {
     pub async fn ira_constraints(
         &self,
         account_id: i32,
-        mechanism: impl Into<String>,
+        mechanism: TransferMechanism,
         is_deposit: bool,
     ) -> Result<AllowedIraConstraints> {
-        let mechanism: String = mechanism.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
-        let mechanism_param = mechanism.clone();
+        let mechanism_param = mechanism.to_string();
         let is_deposit_param = is_deposit.to_string();
         let params = [
             ("accountId", account_id_param.as_str()),
@@ -227,6 +227,7 @@ impl<'c> Transfers<'c> {
         let comment: String = comment.into();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
+        crate::api::ext::guid("transfer_id", &transfer_id)?;
         let transfer_id_param = transfer_id.clone();
         let params = [
             ("accountId", account_id_param.as_str()),

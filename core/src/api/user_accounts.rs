@@ -270,9 +270,8 @@ impl<'c> Accounts<'c> {
         &self,
         user_id: impl Into<UserRef>,
         account_id: i32,
-        access_type: impl Into<String>,
+        access_type: AccessType,
     ) -> Result<UserToAccountRelation> {
-        let access_type: String = access_type.into();
         let user_id_param = user_id.into().to_param()?;
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
@@ -282,7 +281,7 @@ impl<'c> Accounts<'c> {
         ];
         #[allow(unused_mut)]
         let mut call = Call::new(&ADD_USER, &params);
-        call.query.push(("accessType", access_type.clone()));
+        call.query.push(("accessType", access_type.to_string()));
         self.client.transport().json(call).await
     }
     /// Remove account from user
@@ -311,10 +310,9 @@ impl<'c> Accounts<'c> {
         &self,
         username: impl Into<String>,
         account_id: i32,
-        access_type: impl Into<String>,
+        access_type: AccessType,
     ) -> Result<UserToAccountRelation> {
         let username: String = username.into();
-        let access_type: String = access_type.into();
         let username_param = username.clone();
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
@@ -324,7 +322,7 @@ impl<'c> Accounts<'c> {
         ];
         #[allow(unused_mut)]
         let mut call = Call::new(&ADD_USER_BY_NAME, &params);
-        call.query.push(("accessType", access_type.clone()));
+        call.query.push(("accessType", access_type.to_string()));
         self.client.transport().json(call).await
     }
     /// Get balance information for accounts group

@@ -835,6 +835,50 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// `AchRelationshipStatus` values of the vendor spec.
+    pub enum AchRelationshipStatus {
+        /// `Pending`
+        Pending = "Pending",
+        /// `Approved`
+        Approved = "Approved",
+        /// `Canceled`
+        Canceled = "Canceled",
+        /// `Error`
+        Error = "Error",
+        /// `PendingCancel`
+        PendingCancel = "PendingCancel",
+        /// `PendingApproval`
+        PendingApproval = "PendingApproval",
+    }
+}
+
+string_enum! {
+    /// `ReportFormat` values of the vendor spec.
+    pub enum ReportFormat {
+        /// `NotReport`
+        NotReport = "NotReport",
+        /// `CsvReport`
+        CsvReport = "CsvReport",
+        /// `PdfReport`
+        PdfReport = "PdfReport",
+    }
+}
+
+string_enum! {
+    /// `TransferMechanism` values of the vendor spec.
+    pub enum TransferMechanism {
+        /// `ACH`
+        Ach = "ACH",
+        /// `Check`
+        Check = "Check",
+        /// `Wire`
+        Wire = "Wire",
+        /// `Zelle`
+        Zelle = "Zelle",
+    }
+}
+
 /// `AMSAccountModel` of the vendor spec.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AMSAccount {
@@ -6487,6 +6531,19 @@ pub struct ZelleTransferEditable {
         skip_serializing_if = "Option::is_none"
     )]
     pub exec_time_type: Option<ExecTimeType>,
+}
+
+impl PriceAlertEditable {
+    /// Checks the fields the spec marks as required (nothing is sent without them).
+    pub(crate) fn check_required(&self) -> crate::Result<()> {
+        if self.expiration_date.is_none() {
+            return Err(crate::Error::validation(
+                "expiration_date",
+                "ExpirationDate is required",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `PageResult[AccountOffering]`: the IPO list envelope (`Items`, `PageNumber`, `PageSize`, `TotalCount`, `TotalPage`).
