@@ -34,6 +34,8 @@ async fn a_full_session_logs_no_secret() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .with_ansi(false)
+        // Timestamps carry 6-digit microseconds that a 6-digit verification code could match by chance.
+        .without_time()
         .init();
 
     let sb = Arc::new(
@@ -141,4 +143,17 @@ async fn a_full_session_logs_no_secret() {
             secret.len()
         );
     }
+}
+
+/// Whether `text` holds `secret`; a numeric secret (a verification code, a PIN) counts only where it is not part
+/// of a longer number (ports, ids and durations are numbers too).
+fn contains_secret(text: &str, secret: &str) -> bool {
+    if !secret.bytes().all(|b| b.is_ascii_digit()) {
+        return text.contains(secret);
+    }
+    text.match_indices(secret).any(|(i, _)| {
+        let before = text[..i].bytes().next_back();
+        let after = text[i + secret.len()..].bytes().next();
+        !before.is_some_and(|b| b.is_ascii_digit()) && !after.is_some_and(|b| b.is_ascii_digit())
+    })
 }
