@@ -9,7 +9,7 @@ CARGO ?= cargo
 UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
 	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
 
-.PHONY: help demo test lint test-rust sandbox doc clean generate check-generated
+.PHONY: help demo test lint test-rust sandbox doc clean generate check-generated conformance
 
 help:
 	@echo "make demo     run the quickstart against an in-process sandbox"
@@ -18,11 +18,12 @@ help:
 	@echo "make sandbox  run the local sandbox on http://127.0.0.1:8080"
 	@echo "make doc      build the API documentation"
 	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py)"
+	@echo "make conformance  the SDK against Prism and the sandbox against schemathesis (vendor spec)"
 
 demo:
 	$(CARGO) run --quiet -p autoshares-examples --bin quickstart
 
-test: lint check-generated test-rust
+test: lint check-generated test-rust conformance
 
 lint:
 	$(CARGO) fmt --all --check
@@ -37,6 +38,9 @@ generate:
 # The generated REST surface must match the vendor spec and the generator (skipped without ../shared).
 check-generated:
 	python3 scripts/gen_api.py --check
+
+conformance:
+	$(UNSET_ENV) bash tests/conformance/run.sh
 
 sandbox:
 	$(CARGO) run --quiet -p autoshares-sandbox -- --port 8080

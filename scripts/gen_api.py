@@ -604,6 +604,7 @@ def main():
     ir = dict(areas=[dict(tag=t, module=a[0], handle=a[1], accessor=a[2]) for t, a in AREAS.items()],
               operations=ops_meta, models=models_meta, enums=enums_meta)
     files[os.path.join(ROOT, "core", "api.json")] = json.dumps(ir, indent=1, sort_keys=False) + "\n"
+    files[os.path.join(ROOT, "tests", "conformance", "src", "calls.rs")] = conformance_code(ir)
 
     for path in list(files):
         if path.endswith(".rs"):
@@ -934,6 +935,73 @@ def method_code(m, needs):
               "    type IntoFuture = futures::future::BoxFuture<'static, Result<%s>>;" % ret,
               "    fn into_future(self) -> Self::IntoFuture {", "        Box::pin(self.send())", "    }", "}"]
     return "\n".join(ctor), "\n".join(extra)
+
+
+SAMPLE_STRINGS = {"symbol": '"AAPL"', "underlying": '"AAPL"', "mask": '"AA"', "currency": '"USD"', "target_currency": '"EUR"',
+                  "clearing_number": '"5DP05506"', "username": '"trader"', "alias": '"main"', "name": '"Tech"',
+                  "confirmation_token": '"token"', "reason": '"test"', "comment": '"test"', "offering_reference": '"IPO1"'}
+SAMPLE_GUID = '"3fa85f64-5717-4562-b3fc-2c963f66afa6"'
+SAMPLE_BODIES = {
+    "CreateOrder": 'OrderRequest::limit("AAPL", OrderSide::Buy, 1, Decimal::new(10015, 2)).build()?',
+    "ModifyOrder": 'ModifyOrder { id: 1, quantity: Some(Decimal::ONE), price: Some(Decimal::new(10015, 2)), ..Default::default() }',
+    "PriceAlertEditable": ('PriceAlertEditable { operator: "GreaterThan".into(), field: "Last".into(), security_id: Some(4), '
+                           'argument: Some(Decimal::new(200, 0)), expiration_date: Some(future()), ..Default::default() }'),
+    "Vec<i32>": "vec![1]",
+}
+CUSTOM_CALLS = {
+    "Get_token": "token_request(c).await",
+    "Logout": "c.logout().await",
+    "Users_GetUserByEmail": 'c.users().by_email("trader@example.com").await.map(|_| ())',
+    "UserAccounts_GetAccountsById": "c.accounts().get(1).await.map(|_| ())",
+    "UserAccounts_GetAccountUsers": "c.accounts().users(1).await.map(|_| ())",
+}
+
+
+def sample(p, enums):
+    t, name = p["type"], p["name"]
+    if p.get("format") == "uuid":
+        return SAMPLE_GUID
+    if t in ("i32", "i64"):
+        return "1"
+    if t == "bool":
+        return "true"
+    if t == "Decimal":
+        return "Decimal::ONE"
+    if t == "DateTime<Utc>":
+        return "past()"
+    if t == "UserRef":
+        return "UserRef::Id(1)"
+    if t == "String":
+        return SAMPLE_STRINGS.get(name, '"x"')
+    if t in enums:
+        return "%s::KNOWN[0].clone()" % t
+    if t in SAMPLE_BODIES:
+        return SAMPLE_BODIES[t]
+    return "%s::default()" % t
+
+
+def conformance_code(ir):
+    enums = {e["name"] for e in ir["enums"]}
+    accessor = {a["handle"]: a["accessor"] for a in ir["areas"] if a["handle"]}
+    out = [HEADER, "//! One call of every vendor-spec operation through the SDK, with valid sample arguments.", "",
+           "use autoshares::models::*;", "use autoshares::orders::OrderRequest;", "use autoshares::{Client, Result, UserRef};",
+           "use rust_decimal::Decimal;", "", "use crate::{future, past, token_request};", "",
+           "/// (operation id, method, path, what happened)", "pub type Outcome = (&'static str, &'static str, &'static str, Result<()>);",
+           "", "/// Calls every operation once, `Logout` last.", "#[allow(clippy::redundant_clone)]",
+           "pub async fn call_all(c: &Client) -> Vec<Outcome> {", "    let mut out: Vec<Outcome> = Vec::new();"]
+    ops = sorted(ir["operations"], key=lambda o: (o["id"] == "Logout", o["area"], o["name"]))
+    for o in ops:
+        if o["id"] in CUSTOM_CALLS:
+            expr = CUSTOM_CALLS[o["id"]]
+        else:
+            args = [sample(p, enums) for p in o["path_params"] + o["required_query"]]
+            if o["body"]:
+                args.append(sample(o["body"], enums))
+            expr = "c.%s().%s(%s).await.map(|_| ())" % (accessor[o["handle"]], ident(o["name"]), ", ".join(args))
+        out.append('    let r: Result<()> = async { %s }.await;' % expr)
+        out.append('    out.push(("%s", "%s", "%s", r));' % (o["id"], o["method"], o["path"]))
+    out += ["    out", "}"]
+    return "\n".join(out) + "\n"
 
 
 def mod_code(consts):
