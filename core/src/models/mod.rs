@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod common;
+pub mod decimal;
 pub mod users;
 
 pub use accounts::{
