@@ -111,10 +111,11 @@ test('OAuth in two steps: authorize URL, then the pasted redirect', async (t) =>
 
 test('many clients, one per user, concurrently', async (t) => {
   const sb = await startSandbox(t)
-  const names = ['trader', 'trader2fa', 'traderpin', 'trader2fapin', 'other']
-  const clients = names.flatMap((n) => [sb.client({ user: n }), sb.client({ user: n })])
+  // Two clients per user (the 2FA users once each: the sandbox keeps only a user's latest code).
+  const names = ['trader', 'trader', 'trader2fa', 'traderpin', 'traderpin', 'trader2fapin', 'other', 'other']
+  const clients = names.map((n) => sb.client({ user: n }))
   const logins = await Promise.all(clients.map(async (c) => (await c.users.me()).login))
-  assert.deepEqual(logins, names.flatMap((n) => [n, n]))
+  assert.deepEqual(logins, names)
   const balances = await Promise.all(clients.map(async (c) => c.accounts.mine()))
   assert.equal(balances.length, clients.length)
   for (const c of clients) c.close()

@@ -47,7 +47,7 @@ impl FromNapiValue for Signal {
         let aborted: bool = signal
             .get_named_property("aborted")
             .map_err(|_| not_a_signal())?;
-        let add: Function<(String, Function<(), ()>, Object), Unknown> = signal
+        let add: Function<FnArgs<(String, Function<(), ()>, Object)>, Unknown> = signal
             .get_named_property("addEventListener")
             .map_err(|_| not_a_signal())?;
         let (tx, fired) = oneshot::channel();
@@ -61,7 +61,7 @@ impl FromNapiValue for Signal {
         })?;
         let mut once = Object::new(&env)?;
         once.set_named_property("once", true)?;
-        add.apply(signal, ("abort".to_string(), listener, once))?;
+        add.apply(signal, FnArgs::from(("abort".to_string(), listener, once)))?;
         Ok(Signal { aborted, fired })
     }
 }

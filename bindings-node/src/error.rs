@@ -28,7 +28,7 @@ const CLASS_SOURCE: &str = r#"(() => {
   return AutoSharesError;
 })()"#;
 
-type ErrorClass = FunctionRef<(String, ErrorFields), Unknown<'static>>;
+type ErrorClass = FunctionRef<FnArgs<(String, ErrorFields)>, Unknown<'static>>;
 
 thread_local! {
     // One per JS thread (main thread, each worker): references are thread-affine.
@@ -79,7 +79,8 @@ impl ToNapiValue for ErrorFields {
 }
 
 pub fn install(env: &Env, exports: &mut Object) -> Result<()> {
-    let class: Function<(String, ErrorFields), Unknown<'static>> = env.run_script(CLASS_SOURCE)?;
+    let class: Function<FnArgs<(String, ErrorFields)>, Unknown<'static>> =
+        env.run_script(CLASS_SOURCE)?;
     let class_ref = class.create_ref()?;
     exports.set_named_property("AutoSharesError", class)?;
     CLASS.with(|c| *c.borrow_mut() = Some(class_ref));
@@ -127,7 +128,7 @@ pub fn make(env: &Env, message: String, fields: ErrorFields) -> Error {
             .ok_or_else(|| Error::from_reason("AutoSharesError is not installed"))?;
         let instance = class
             .borrow_back(env)?
-            .new_instance((message.clone(), fields))?;
+            .new_instance(FnArgs::from((message.clone(), fields)))?;
         Ok(Error::from(instance))
     });
     built.unwrap_or_else(|_| Error::new(Status::GenericFailure, format!("{code}: {message}")))
