@@ -14,6 +14,10 @@ use tokio::sync::{oneshot, watch};
 
 use crate::error;
 
+/// `signal.addEventListener(type, listener, options)`.
+type AddEventListener<'a> =
+    Function<'a, FnArgs<(String, Function<'a, (), ()>, Object<'a>)>, Unknown<'a>>;
+
 /// Options every Promise method takes as its last argument.
 #[napi(object, object_to_js = false)]
 pub struct CallOptions {
@@ -47,7 +51,7 @@ impl FromNapiValue for Signal {
         let aborted: bool = signal
             .get_named_property("aborted")
             .map_err(|_| not_a_signal())?;
-        let add: Function<FnArgs<(String, Function<(), ()>, Object)>, Unknown> = signal
+        let add: AddEventListener = signal
             .get_named_property("addEventListener")
             .map_err(|_| not_a_signal())?;
         let (tx, fired) = oneshot::channel();
