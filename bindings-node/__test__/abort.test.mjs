@@ -65,3 +65,22 @@ test('close() rejects calls in flight and later calls with CLOSED', async (t) =>
   assert.equal((await rejection(c.accounts.mine())).code, 'CLOSED')
   c.close()
 })
+
+test('one long-lived signal can serve many calls (listeners are removed when calls settle)', async (t) => {
+  const sb = await startSandbox(t)
+  const c = sb.client({ user: 'trader' })
+  const warnings = []
+  const onWarning = (w) => warnings.push(w)
+  process.on('warning', onWarning)
+  t.after(() => process.off('warning', onWarning))
+  const shutdown = new AbortController()
+  for (let i = 0; i < 30; i++) await c.users.me({ signal: shutdown.signal })
+  await Promise.all(Array.from({ length: 5 }, () => c.accounts.mine({ signal: shutdown.signal })))
+  await new Promise((r) => setImmediate(r))
+  assert.deepEqual(warnings.map((w) => w.name), [])
+  // Still wired: aborting it stops the next call.
+  const pending = c.users.me({ signal: shutdown.signal })
+  shutdown.abort()
+  const outcome = await pending.then(() => 'resolved', (e) => e.code)
+  assert.ok(['ABORTED', 'resolved'].includes(outcome))
+})

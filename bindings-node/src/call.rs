@@ -27,10 +27,38 @@ pub struct CallOptions {
     pub signal: Option<Signal>,
 }
 
-/// An `AbortSignal`, listened to from Rust.
+/// An `AbortSignal`, listened to from Rust. The listener is removed when the call settles, so one long-lived
+/// signal (a service's shutdown signal) can serve any number of calls.
 pub struct Signal {
     aborted: bool,
     fired: oneshot::Receiver<()>,
+    listener: Option<Listener>,
+}
+
+type ListenerFn = FunctionRef<(), ()>;
+
+/// The JS side of a [`Signal`]: only touched on the JS thread.
+struct Listener {
+    signal: ObjectRef<false>,
+    listener: ListenerFn,
+}
+
+impl Listener {
+    fn remove(self, env: &Env) {
+        let removed = (|| -> Result<()> {
+            let signal = self.signal.get_value(env)?;
+            let remove: AddEventListener = signal.get_named_property("removeEventListener")?;
+            let listener = self.listener.borrow_back(env)?;
+            let options = Object::new(env)?;
+            remove.apply(
+                signal,
+                FnArgs::from(("abort".to_string(), listener, options)),
+            )?;
+            Ok(())
+        })();
+        let _ = removed;
+        let _ = self.signal.unref(env);
+    }
 }
 
 impl TypeName for Signal {
@@ -65,8 +93,16 @@ impl FromNapiValue for Signal {
         })?;
         let mut once = Object::new(&env)?;
         once.set_named_property("once", true)?;
+        let kept = Listener {
+            signal: signal.create_ref::<false>()?,
+            listener: listener.create_ref()?,
+        };
         add.apply(signal, FnArgs::from(("abort".to_string(), listener, once)))?;
-        Ok(Signal { aborted, fired })
+        Ok(Signal {
+            aborted,
+            fired,
+            listener: Some(kept),
+        })
     }
 }
 
@@ -111,7 +147,9 @@ where
     F: Future<Output = autoshares::Result<T>> + Send + 'static,
     C: FnOnce(T) -> V + 'static,
 {
-    let signal = options.and_then(|o| o.signal);
+    let mut signal = options.and_then(|o| o.signal);
+    let listener = signal.as_mut().and_then(|s| s.listener.take());
+    let signal = signal.map(|s| (s.aborted, s.fired));
     let life = life.clone();
     let run = async move {
         let mut closed = life.closed.subscribe();
@@ -119,7 +157,7 @@ where
             return Ok(Outcome::Closed);
         }
         let (aborted, fired) = match signal {
-            Some(s) => (s.aborted, Some(s.fired)),
+            Some((aborted, fired)) => (aborted, Some(fired)),
             None => (false, None),
         };
         if aborted {
@@ -145,7 +183,16 @@ where
         drop(life);
         Ok(outcome)
     };
-    env.spawn_future_with_callback(run, move |env, outcome| match outcome {
+    env.spawn_future_with_callback(run, move |env, outcome| {
+        if let Some(l) = listener {
+            l.remove(env);
+        }
+        settle(env, outcome, convert)
+    })
+}
+
+fn settle<T, V>(env: &Env, outcome: Outcome<T>, convert: impl FnOnce(T) -> V) -> Result<V> {
+    match outcome {
         Outcome::Done(Ok(v)) => Ok(convert(v)),
         Outcome::Done(Err(e)) => Err(error::core(env, &e)),
         Outcome::Aborted => Err(error::coded(
@@ -158,5 +205,5 @@ where
             error::CLOSED,
             "the client was closed; create a new one",
         )),
-    })
+    }
 }
