@@ -9,7 +9,7 @@ CARGO ?= cargo
 UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
 	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
 
-.PHONY: help demo test lint test-rust sandbox doc clean generate check-generated conformance
+.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate check-generated conformance
 
 help:
 	@echo "make demo     run the quickstart against an in-process sandbox"
@@ -19,11 +19,14 @@ help:
 	@echo "make doc      build the API documentation"
 	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py)"
 	@echo "make conformance  the SDK against Prism and the sandbox against schemathesis (vendor spec)"
+	@echo "make test-node / demo-node   the Node package's tests (node --test, tsc) / quickstart"
 
-demo:
+demo: demo-rust demo-node
+
+demo-rust:
 	$(CARGO) run --quiet -p autoshares-examples --bin quickstart
 
-test: lint check-generated test-rust conformance
+test: lint check-generated test-rust test-node conformance
 
 lint:
 	$(CARGO) fmt --all --check
@@ -50,3 +53,28 @@ doc:
 
 clean:
 	$(CARGO) clean
+	rm -rf $(NODE_DIR)/node_modules $(NODE_DIR)/*.node $(NODE_DIR)/index.js $(NODE_DIR)/index.d.ts
+
+# ---- Node package (bindings-node) ----------------------------------------------------------------------------
+# Build Node before Python: the napi CLI always builds with `--target <host>` (target/<host>/release), and the
+# Python wheel reuses that tree when built with CARGO_BUILD_TARGET=<host>.
+NPM ?= npm
+NODE ?= node
+NODE_DIR := bindings-node
+
+.PHONY: node-deps node-build test-node typecheck-node demo-node
+
+node-deps:
+	cd $(NODE_DIR) && $(NPM) ci --no-audit --no-fund
+
+node-build: node-deps
+	cd $(NODE_DIR) && $(NPM) run build
+
+test-node: node-build typecheck-node
+	cd $(NODE_DIR) && $(UNSET_ENV) $(NODE) --test __test__/
+
+typecheck-node: node-build
+	cd $(NODE_DIR) && $(NPM) run typecheck
+
+demo-node: node-build
+	$(UNSET_ENV) $(NODE) examples/node/quickstart.mjs

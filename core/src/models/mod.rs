@@ -9,6 +9,7 @@
 
 mod balance;
 pub mod common;
+pub mod decimal;
 pub mod generated;
 
 pub use balance::AccountBalance;

@@ -1,0 +1,383 @@
+//! `Sandbox`: the local AutoShares-compatible server (crate `autoshares-sandbox`), in-process, for tests and
+//! offline development: `const sb = await Sandbox.start()`, then `sb.client({ user: 'trader' })`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use autoshares::auth::{Browser, OAuthLogin, PasswordLogin};
+use autoshares_sandbox::{AppState, FaultRule, SandboxConfig};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::call::{self, CallOptions, Lifecycle};
+use crate::client::Client;
+
+/// Options of `Sandbox.start()`.
+#[napi(object)]
+#[derive(Default)]
+pub struct SandboxOptions {
+    /// Port on 127.0.0.1; default 0 (an ephemeral port).
+    pub port: Option<u32>,
+    /// Seed of the simulated market and accounts. Default 42.
+    pub seed: Option<u32>,
+    /// The `Et-App-Key` the sandbox accepts. Default `'sandbox-app-key'`.
+    pub app_key: Option<String>,
+}
+
+/// A seeded sandbox user (password `<username>-pass`).
+#[napi(object)]
+pub struct SandboxUser {
+    pub username: String,
+    pub password: String,
+    /// Whether the login asks for a 2FA verification code (read it with `sb.verificationCode(username)`).
+    pub two_factor: bool,
+    /// The PIN, for users whose login has a PIN step.
+    pub pin: Option<String>,
+    /// Whether the password has expired (the login fails with `authKind === 'PASSWORD_EXPIRED'`).
+    pub password_expired: bool,
+    /// The internal user id.
+    pub user_id: Option<i32>,
+    /// The trading-account ids.
+    pub account_ids: Vec<i32>,
+}
+
+/// The OAuth client registered with the sandbox's IdP.
+#[napi(object)]
+pub struct SandboxOAuthClient {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Accepted besides RFC 8252 loopback URIs (e.g. `http://localhost:3000/callback`, for paste mode).
+    pub redirect_uris: Vec<String>,
+    /// The user whose login `/authorize` approves without asking.
+    pub auto_approve_username: String,
+}
+
+/// A fault rule: the next `count` requests matching `method` (any if absent) and `pathPrefix` get `status`.
+#[napi(object)]
+pub struct FaultOptions {
+    pub method: Option<String>,
+    /// E.g. `'/v1.0/users'` or `'/token'`.
+    pub path_prefix: String,
+    /// Default 1.
+    pub count: Option<u32>,
+    /// E.g. 503 or 429.
+    pub status: u32,
+    /// A `Retry-After` header value (seconds), for 429 and 503.
+    pub retry_after: Option<String>,
+}
+
+/// Options of `sb.client()`: a client of a seeded user, configured for this sandbox.
+#[napi(object)]
+pub struct SandboxClientOptions {
+    /// The seeded user, e.g. `'trader'` (2FA codes and PINs are answered automatically).
+    pub user: String,
+    /// `'password'` (default) or `'oauth'` (only the auto-approved user; the "browser" is an HTTP client).
+    #[napi(ts_type = "'password' | 'oauth'")]
+    pub login: Option<String>,
+    /// Per-attempt timeout in milliseconds. Default 10000.
+    pub timeout_ms: Option<u32>,
+    /// Retries of idempotent requests. Default 3.
+    pub max_retries: Option<u32>,
+}
+
+struct Running {
+    sandbox: Mutex<Option<autoshares_sandbox::Sandbox>>,
+    state: AppState,
+    url: String,
+    config: SandboxConfig,
+    life: Arc<Lifecycle>,
+}
+
+/// The sandbox server, running on this process's native runtime (not on the JS event loop: it never keeps
+/// the process alive). `close()` stops it.
+#[napi]
+pub struct Sandbox {
+    inner: Arc<Running>,
+}
+
+fn io_error(e: std::io::Error) -> autoshares::Error {
+    autoshares::Error::Config {
+        field: "sandbox".into(),
+        message: format!("cannot start the sandbox: {e}"),
+    }
+}
+
+fn closed() -> autoshares::Error {
+    autoshares::Error::Config {
+        field: "sandbox".into(),
+        message: "the sandbox was closed".into(),
+    }
+}
+
+#[napi]
+impl Sandbox {
+    /// Starts a sandbox on 127.0.0.1 (an ephemeral port unless `port` is given).
+    ///
+    /// ```js
+    /// const sb = await Sandbox.start()
+    /// const client = sb.client({ user: 'trader' })
+    /// console.log(await client.users.me())
+    /// await sb.close()
+    /// ```
+    #[napi(ts_return_type = "Promise<Sandbox>")]
+    pub fn start<'env>(
+        env: &'env Env,
+        options: Option<SandboxOptions>,
+        call_options: Option<CallOptions>,
+    ) -> Result<PromiseRaw<'env, Sandbox>> {
+        let o = options.unwrap_or_default();
+        let mut config = SandboxConfig::default();
+        if let Some(port) = o.port {
+            config.port = u16::try_from(port).unwrap_or(0);
+        }
+        if let Some(seed) = o.seed {
+            config.seed = seed.into();
+        }
+        if let Some(key) = o.app_key {
+            config.app_key = key;
+        }
+        let fut = async move {
+            autoshares_sandbox::Sandbox::start_with(config)
+                .await
+                .map_err(io_error)
+        };
+        call::spawn(env, &Lifecycle::new(), call_options, fut, |sb| Sandbox {
+            inner: Arc::new(Running {
+                state: sb.state().clone(),
+                url: sb.url(),
+                config: sb.config().clone(),
+                sandbox: Mutex::new(Some(sb)),
+                life: Lifecycle::new(),
+            }),
+        })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.inner.url.clone()
+    }
+
+    /// The `Et-App-Key` the sandbox expects.
+    #[napi(getter)]
+    pub fn app_key(&self) -> String {
+        self.inner.config.app_key.clone()
+    }
+
+    /// The seeded users.
+    #[napi(getter)]
+    pub fn users(&self) -> Vec<SandboxUser> {
+        let dir = self.inner.state.dir();
+        self.inner
+            .config
+            .users
+            .iter()
+            .map(|u| {
+                let seeded = dir.user_by_name(&u.username);
+                SandboxUser {
+                    username: u.username.clone(),
+                    password: u.password.clone(),
+                    two_factor: u.two_factor,
+                    pin: u.pin.clone(),
+                    password_expired: u.password_expired,
+                    user_id: seeded.map(|s| s.id),
+                    account_ids: seeded.map(|s| s.account_ids.clone()).unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// The OAuth client registered with the sandbox's IdP (its issuer is the sandbox URL).
+    #[napi(getter)]
+    pub fn oauth_client(&self) -> SandboxOAuthClient {
+        let c = &self.inner.config.oauth;
+        SandboxOAuthClient {
+            issuer: self.inner.url.clone(),
+            client_id: c.client_id.clone(),
+            client_secret: c.client_secret.clone(),
+            redirect_uris: c.redirect_uris.clone(),
+            auto_approve_username: c.auto_approve_username.clone(),
+        }
+    }
+
+    /// The last 2FA code the sandbox "sent" to this user, if any.
+    #[napi]
+    pub fn verification_code(&self, username: String) -> Option<String> {
+        self.inner
+            .state
+            .tables()
+            .verification_codes
+            .get(&username)
+            .cloned()
+    }
+
+    /// How many `POST /token` requests arrived (including refused and faulted ones).
+    #[napi]
+    pub fn token_requests(&self) -> u32 {
+        u32::try_from(self.inner.state.observations.token_requests()).unwrap_or(u32::MAX)
+    }
+
+    /// How many requests had this method and exact path, e.g. `('GET', '/v1.0/users/@me/info')`.
+    #[napi]
+    pub fn request_count(&self, method: String, path: String) -> u32 {
+        u32::try_from(self.inner.state.observations.count(&method, &path)).unwrap_or(u32::MAX)
+    }
+
+    /// Fault injection: `sb.faults.inject({ pathPrefix: '/v1.0/users', status: 503, count: 4 })`.
+    #[napi(getter)]
+    pub fn faults(&self) -> Faults {
+        Faults {
+            faults: self.inner.state.faults.clone(),
+        }
+    }
+
+    /// Makes every token issued so far expired (refresh tokens stay valid).
+    #[napi]
+    pub fn expire_tokens(&self) {
+        self.inner.state.tables().expire_all();
+    }
+
+    /// A client of a seeded user, configured for this sandbox (no `AUTOSHARES_*` variable is read).
+    #[napi]
+    pub fn client(&self, env: Env, options: SandboxClientOptions) -> Result<Client> {
+        self.build_client(options)
+            .map_err(|e| crate::error::core(&env, &e))
+    }
+
+    /// Stops the server (open connections get up to 2 s). Idempotent.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<CallOptions>,
+    ) -> Result<PromiseRaw<'env, ()>> {
+        let sb = self.inner.sandbox.lock().ok().and_then(|mut s| s.take());
+        self.inner.life.close();
+        let fut = async move {
+            if let Some(sb) = sb {
+                sb.shutdown().await;
+            }
+            Ok(())
+        };
+        call::spawn(env, &Lifecycle::new(), options, fut, |v| v)
+    }
+
+    /// Same as `close()`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn stop<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<CallOptions>,
+    ) -> Result<PromiseRaw<'env, ()>> {
+        self.close(env, options)
+    }
+}
+
+impl Sandbox {
+    fn build_client(&self, o: SandboxClientOptions) -> autoshares::Result<Client> {
+        if self.inner.life.is_closed() {
+            return Err(closed());
+        }
+        let user = self
+            .inner
+            .config
+            .users
+            .iter()
+            .find(|u| u.username == o.user)
+            .cloned()
+            .ok_or_else(|| autoshares::Error::Validation {
+                field: "user".into(),
+                message: format!("`{}` is not a sandbox user", o.user),
+            })?;
+        let config = autoshares::Config::builder()
+            .base_url(self.inner.url.clone())
+            .app_key(self.inner.config.app_key.clone())
+            .ignore_env()
+            .timeout(Duration::from_millis(o.timeout_ms.unwrap_or(10_000).into()))
+            .max_retries(o.max_retries.unwrap_or(3))
+            .build()?;
+        let builder = autoshares::Client::builder().config(config);
+        match o.login.as_deref() {
+            None | Some("password") => {
+                let state = self.inner.state.clone();
+                let name = user.username.clone();
+                let mut login = PasswordLogin::new(user.username.clone(), user.password.clone())
+                    .verification_code_with(move |_challenge| {
+                        let code = state.tables().verification_codes.get(&name).cloned();
+                        async move { Ok(code.map(autoshares::Secret::new)) }
+                    });
+                if let Some(pin) = user.pin {
+                    login = login.pin(pin);
+                }
+                Ok(Client::from_core(builder.login(login).build()?, None))
+            }
+            Some("oauth") => {
+                let c = &self.inner.config.oauth;
+                let login = OAuthLogin::new(&self.inner.url, c.client_id.clone())?
+                    .client_secret(c.client_secret.clone())
+                    .browser(http_browser());
+                let core = builder.login(login.clone()).build()?;
+                Ok(Client::from_core(
+                    core,
+                    Some((login, c.redirect_uris.first().cloned())),
+                ))
+            }
+            Some(other) => Err(autoshares::Error::Validation {
+                field: "login".into(),
+                message: format!("`{other}` is not 'password' or 'oauth'"),
+            }),
+        }
+    }
+}
+
+/// The sandbox's stand-in for a browser: follows the authorize redirect to the loopback listener.
+fn http_browser() -> Browser {
+    Browser::custom(|url| async move {
+        let resp = reqwest::get(url.as_str())
+            .await
+            .map_err(|e| autoshares::Error::Auth {
+                kind: autoshares::AuthErrorKind::Cancelled,
+                step: "authorize".into(),
+                message: format!("the sandbox browser failed: {e}"),
+            })?;
+        let _ = resp.bytes().await;
+        Ok(())
+    })
+}
+
+/// Fault injection rules of a sandbox.
+#[napi]
+pub struct Faults {
+    faults: autoshares_sandbox::Faults,
+}
+
+#[napi]
+impl Faults {
+    /// Adds a rule.
+    #[napi]
+    pub fn inject(&self, rule: FaultOptions) {
+        let method = rule.method.unwrap_or_default();
+        let status = u16::try_from(rule.status).unwrap_or(500);
+        let mut r = FaultRule::new(&method, &rule.path_prefix, rule.count.unwrap_or(1), status);
+        if method.is_empty() {
+            r.method = None;
+        }
+        if let Some(v) = rule.retry_after {
+            r = r.with_retry_after(&v);
+        }
+        self.faults.inject(r);
+    }
+
+    /// Removes every rule.
+    #[napi]
+    pub fn clear(&self) {
+        self.faults.clear();
+    }
+
+    /// How many responses were faulted so far.
+    #[napi(getter)]
+    pub fn injected_count(&self) -> u32 {
+        u32::try_from(self.faults.injected_count()).unwrap_or(u32::MAX)
+    }
+}
