@@ -29,6 +29,7 @@ pub mod auth;
 pub mod config;
 pub mod faults;
 pub mod http;
+pub mod market;
 pub mod models;
 pub mod oauth;
 pub mod recording;
@@ -48,6 +49,7 @@ pub use config::{
     PIN_STEP_CORRECT, PIN_STEP_VENDOR,
 };
 pub use faults::{FaultRule, Faults};
+pub use market::{Market, MarketConfig, Quote, Security};
 pub use recording::RecordedRequest;
 pub use state::AppState;
 
