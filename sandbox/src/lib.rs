@@ -23,10 +23,12 @@
 //! ```
 
 #![warn(missing_docs)]
+#![recursion_limit = "512"]
 
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod engine;
 pub mod faults;
 pub mod filter;
 pub mod http;
@@ -34,9 +36,11 @@ pub mod listing;
 pub mod market;
 pub mod models;
 pub mod oauth;
+pub mod orders;
 pub mod recording;
 pub mod state;
 pub mod users;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -60,6 +64,7 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(users::routes())
         .merge(accounts::routes())
+        .merge(orders::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 
