@@ -37,6 +37,7 @@ pub mod market;
 pub mod models;
 pub mod oauth;
 pub mod orders;
+pub mod portfolio;
 pub mod recording;
 pub mod state;
 pub mod users;
@@ -65,6 +66,7 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(accounts::routes())
         .merge(orders::routes())
+        .merge(portfolio::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 
