@@ -488,7 +488,13 @@ pub fn check(
                     "The legs of a OneCancelOther order may not be Market orders.",
                 ));
             }
-            for leg in legs {
+            // Legs that wait for a trigger are checked when they activate.
+            let checked_now = if order.kind == Kind::Oco {
+                legs.len()
+            } else {
+                1
+            };
+            for leg in &legs[..checked_now] {
                 check(dir, market, leg, &[])?;
             }
             return Ok(());
@@ -1099,8 +1105,14 @@ pub fn process(dir: &mut Directory, market: &Market) {
                 }
                 Ok(()) => {
                     set_status(&mut dir.trading, id, "New", "", now);
-                    if order.kind == Kind::Spread {
-                        for leg in &order.legs {
+                    // Legs are validated with their root; waiting (held) legs when they activate.
+                    for leg in &order.legs {
+                        if dir
+                            .trading
+                            .orders
+                            .get(leg)
+                            .is_some_and(|l| l.active && l.status == "PendingNew")
+                        {
                             set_status(&mut dir.trading, *leg, "New", "", now);
                         }
                     }
