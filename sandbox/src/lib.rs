@@ -39,6 +39,7 @@ pub mod oauth;
 pub mod orders;
 pub mod portfolio;
 pub mod recording;
+pub mod securities;
 pub mod state;
 pub mod users;
 pub mod wire;
@@ -67,6 +68,7 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
         .merge(accounts::routes())
         .merge(orders::routes())
         .merge(portfolio::routes())
+        .merge(securities::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 
