@@ -33,6 +33,7 @@ pub mod faults;
 pub mod filter;
 pub mod http;
 pub mod listing;
+pub mod logo;
 pub mod market;
 pub mod models;
 pub mod oauth;

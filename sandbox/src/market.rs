@@ -697,8 +697,8 @@ fn isin(cusip: &str) -> String {
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
-/// splitmix64: the hash behind every noise value.
-fn mix(mut z: u64) -> u64 {
+/// splitmix64: the hash behind every noise value (and every other seeded choice of the sandbox).
+pub fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
