@@ -31,6 +31,7 @@ pub mod config;
 pub mod engine;
 pub mod faults;
 pub mod filter;
+pub mod history;
 pub mod http;
 pub mod listing;
 pub mod logo;
@@ -70,6 +71,7 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
         .merge(orders::routes())
         .merge(portfolio::routes())
         .merge(securities::routes())
+        .merge(history::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 

@@ -302,9 +302,7 @@ async fn option_chain(
     let filter = params.filter()?;
     let range = match filter.equals("Range") {
         None => None,
-        Some(Literal::Number(n)) if *n >= Decimal::ZERO && n.fract().is_zero() => {
-            n.to_usize()
-        }
+        Some(Literal::Number(n)) if *n >= Decimal::ZERO && n.fract().is_zero() => n.to_usize(),
         Some(_) => {
             return Err(ApiError::bad_request(
                 "Range must be a non-negative whole number.",
