@@ -96,7 +96,18 @@ pub enum Kind {
     Oco,
     /// One-triggers-one-cancels-other (bracket).
     Otoco,
+    /// A mutual-fund order: validated when placed, filled at the next daily NAV by [`work_funds`].
+    Fund,
 }
+
+/// `execution_instructions` key of a fund order's dollar amount (`EvenDollar`/`GrossDollar` buys
+/// and sells: the shares are known only at the NAV).
+pub const FUND_AMOUNT: &str = "Amount";
+/// `execution_instructions` key of the `QuantityQualifier` of a fund order.
+pub const FUND_QUALIFIER: &str = "QuantityQualifier";
+/// `execution_instructions` key linking the buy leg of a fund exchange to its sell (the sell's id):
+/// the buy invests the sell's proceeds.
+pub const FUND_EXCHANGE_OF: &str = "ExchangeOf";
 
 /// A business rejection: the vendor's `ErrorDescription` code and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -499,6 +510,8 @@ pub fn check(
             }
             return Ok(());
         }
+        // Fund orders are checked when placed (`crate::mutual_funds`).
+        Kind::Fund => return Ok(()),
         Kind::Single => {}
     }
     let security = market.security_by_id(order.security_id).ok_or_else(|| {
@@ -688,7 +701,7 @@ pub fn set_status(
 }
 
 /// Applies a fill: the order, the position, the cash and a transaction.
-fn fill(
+pub fn fill(
     dir: &mut Directory,
     market: &Market,
     order_id: i32,
@@ -1163,5 +1176,95 @@ pub fn process(dir: &mut Directory, market: &Market) {
         .collect();
     for root in roots {
         work_conditional(&mut dir.trading, &root, now);
+    }
+    work_funds(dir, market, now);
+}
+
+/// The NAV time a fund order placed at `placed` executes at: the next UTC midnight (funds are
+/// priced once a day).
+pub fn fund_fill_time(placed: DateTime<Utc>) -> DateTime<Utc> {
+    (placed.date_naive() + ChronoDuration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+        .unwrap_or(placed)
+}
+
+/// Fills the open fund orders whose NAV time has come, sells first (an exchange's buy invests
+/// its sell's proceeds), at the NAV of the fill day.
+pub fn work_funds(dir: &mut Directory, market: &Market, now: DateTime<Utc>) {
+    let mut due: Vec<Order> = dir
+        .trading
+        .orders
+        .values()
+        .filter(|o| o.kind == Kind::Fund && o.is_open() && fund_fill_time(o.create_date) <= now)
+        .cloned()
+        .collect();
+    due.sort_by_key(|o| (o.is_buy(), o.id));
+    for o in due {
+        let Some(security) = market.security_by_id(o.security_id) else {
+            continue;
+        };
+        let at = fund_fill_time(o.create_date);
+        let nav = market.price_at(security, at);
+        if nav <= Decimal::ZERO {
+            continue;
+        }
+        let held = dir
+            .trading
+            .positions
+            .get(&(o.account_id, o.security_id))
+            .map(|p| p.quantity)
+            .unwrap_or_default();
+        let amount = if let Some(sell_id) = o.execution_instructions.get(FUND_EXCHANGE_OF) {
+            let sell = sell_id
+                .parse()
+                .ok()
+                .and_then(|id| dir.trading.orders.get(&id));
+            match sell {
+                Some(s) if s.status == "Filled" => Some(s.notional),
+                _ => {
+                    set_status(
+                        &mut dir.trading,
+                        o.id,
+                        "Canceled",
+                        "Canceled: the exchanged fund was not sold",
+                        now,
+                    );
+                    continue;
+                }
+            }
+        } else {
+            o.execution_instructions
+                .get(FUND_AMOUNT)
+                .and_then(|a| a.parse::<Decimal>().ok())
+        };
+        let mut shares = match amount {
+            Some(dollars) => {
+                (dollars / nav).round_dp_with_strategy(3, rust_decimal::RoundingStrategy::ToZero)
+            }
+            None => o.quantity,
+        };
+        if !o.is_buy() {
+            shares = shares.min(held.max(Decimal::ZERO));
+        }
+        let cash = dir
+            .accounts
+            .get(&o.account_id)
+            .map(|a| a.cash)
+            .unwrap_or_default();
+        if shares <= Decimal::ZERO || (o.is_buy() && shares * nav > cash) {
+            set_status(
+                &mut dir.trading,
+                o.id,
+                "Rejected",
+                "Rejected at the NAV: insufficient funds or shares",
+                at,
+            );
+            continue;
+        }
+        if let Some(order) = dir.trading.orders.get_mut(&o.id) {
+            order.quantity = shares;
+        }
+        fill(dir, market, o.id, shares, nav, at);
     }
 }

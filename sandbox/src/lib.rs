@@ -37,6 +37,7 @@ pub mod listing;
 pub mod logo;
 pub mod market;
 pub mod models;
+pub mod mutual_funds;
 pub mod oauth;
 pub mod orders;
 pub mod portfolio;
@@ -72,6 +73,7 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
         .merge(portfolio::routes())
         .merge(securities::routes())
         .merge(history::routes())
+        .merge(mutual_funds::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 
