@@ -333,6 +333,8 @@ pub struct Trading {
     pub selected_account: BTreeMap<i32, i32>,
     /// Account aliases.
     pub aliases: BTreeMap<i32, String>,
+    /// Users other than the owner bound to an account: account id -> user id -> access type.
+    pub account_users: BTreeMap<i32, BTreeMap<i32, &'static str>>,
     last_id: i32,
 }
 
