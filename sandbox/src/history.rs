@@ -316,8 +316,10 @@ fn security_of<'m>(
         .and_then(Value::as_object)
         .map(|m| str_field(m, "symbol"))
         .unwrap_or_default();
+    // The spec marks nothing required, so a request without a symbol is schema-valid: it names
+    // no existing security, a 409 like an unknown symbol (`field` is kept for the message).
     if symbol.trim().is_empty() {
-        return Err(ApiError::invalid(field, "The Symbol field is required."));
+        return Err(ApiError::conflict(format!("{field}: no security is given.")));
     }
     market
         .security_by_symbol(symbol.trim())
