@@ -44,6 +44,14 @@ pub enum ApiError {
         /// Field (as `<param>.<Field>`) and message pairs.
         model_state: Vec<(String, String)>,
     },
+    /// Any other status with an ASP.NET `{"Message": ...}` body (400 bad filter, 404 unknown
+    /// security, 409 business conflict).
+    Message {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The message.
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -58,6 +66,7 @@ impl ApiError {
             ApiError::UserNull => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::InjectedFault => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Message { status, .. } => *status,
         }
     }
 
@@ -98,7 +107,39 @@ impl ApiError {
                 // "occured" is the vendor's spelling.
                 json!({"Message": "Validation error occured while processing entity", "ModelState": state})
             }
+            ApiError::Message { message, .. } => json!({ "Message": message }),
         })
+    }
+
+    /// A 400 with this message.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::Message {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    /// A 404 with this message.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::Message {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
+    /// A 409 with this message.
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::Message {
+            status: StatusCode::CONFLICT,
+            message: message.into(),
+        }
+    }
+
+    /// A 422 for one field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Validation {
+            model_state: vec![(field.into(), message.into())],
+        }
     }
 
     /// The route-not-found error for this request URI.
@@ -208,7 +249,7 @@ impl<'de> serde::Deserialize<'de> for UserRef {
 fn param_is_valid(name: &str, value: &str) -> bool {
     match name {
         "user_id" => UserRef::parse(value).is_some(),
-        "account_id" => value.parse::<i32>().is_ok(),
+        "account_id" | "order_id" => value.parse::<i32>().is_ok(),
         _ => true,
     }
 }
@@ -235,7 +276,13 @@ pub async fn api_guard(
                 }
                 Some(_) => {}
             }
-        } else if !param_is_valid(name, value) {
+        } else {
+            // The mutual-fund routes take a clearing number where the others take an account id.
+            let clearing_number =
+                name == "account_id" && request.uri().path().contains("/mutual-funds");
+            if clearing_number || param_is_valid(name, value) {
+                continue;
+            }
             return ApiError::route_not_found(&state, request.uri()).into_response();
         }
     }

@@ -23,17 +23,29 @@
 //! ```
 
 #![warn(missing_docs)]
+#![recursion_limit = "512"]
 
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod engine;
 pub mod faults;
+pub mod filter;
+pub mod history;
 pub mod http;
+pub mod listing;
+pub mod logo;
+pub mod market;
 pub mod models;
+pub mod mutual_funds;
 pub mod oauth;
+pub mod orders;
+pub mod portfolio;
 pub mod recording;
+pub mod securities;
 pub mod state;
 pub mod users;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,6 +60,7 @@ pub use config::{
     PIN_STEP_CORRECT, PIN_STEP_VENDOR,
 };
 pub use faults::{FaultRule, Faults};
+pub use market::{Market, MarketConfig, Quote, Security};
 pub use recording::RecordedRequest;
 pub use state::AppState;
 
@@ -56,6 +69,11 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(users::routes())
         .merge(accounts::routes())
+        .merge(orders::routes())
+        .merge(portfolio::routes())
+        .merge(securities::routes())
+        .merge(history::routes())
+        .merge(mutual_funds::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::config::{MarginType, OAuthClientConfig, SandboxConfig, TestUser};
 use crate::faults::Faults;
+use crate::market::Market;
 use crate::recording::Observations;
 
 /// Lifetime of the interim tokens of the `/token` step machine.
@@ -54,6 +55,8 @@ pub struct Shared {
     pub observations: Observations,
     /// Fault-injection rules.
     pub faults: Faults,
+    /// The securities universe and simulated prices.
+    pub market: Market,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
             auth: Mutex::new(AuthTables::default()),
             observations: Observations::default(),
             faults: Faults::default(),
+            market: Market::new(config.seed, &config.market),
         }))
     }
 }
@@ -175,6 +179,8 @@ pub struct Directory {
     pub users: BTreeMap<i32, User>,
     /// Accounts by id.
     pub accounts: BTreeMap<i32, Account>,
+    /// Orders, positions and transactions of the paper-trading engine.
+    pub trading: crate::engine::Trading,
 }
 
 impl Directory {

@@ -56,7 +56,11 @@ pub async fn accounts(
         .account_ids
         .iter()
         .filter_map(|id| dir.accounts.get(id))
-        .map(|a| UserAccountModel::new(a, user));
+        .map(|a| {
+            let mut model = UserAccountModel::new(a, user);
+            model.alias = dir.trading.aliases.get(&a.id).cloned().unwrap_or_default();
+            model
+        });
     Ok(Json(models.collect()))
 }
 
