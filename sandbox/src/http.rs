@@ -44,6 +44,14 @@ pub enum ApiError {
         /// Field (as `<param>.<Field>`) and message pairs.
         model_state: Vec<(String, String)>,
     },
+    /// A business failure (400 or 409) with the vendor's `ResourceBasedResponse` body
+    /// (`{"Model":null,"Errors":[...],"StatusCode":<code>,"IsSucceed":false}`).
+    Resource {
+        /// The HTTP status (400 or 409).
+        status: StatusCode,
+        /// The error messages.
+        errors: Vec<String>,
+    },
 }
 
 impl ApiError {
@@ -58,6 +66,7 @@ impl ApiError {
             ApiError::UserNull => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::InjectedFault => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Resource { status, .. } => *status,
         }
     }
 
@@ -98,7 +107,36 @@ impl ApiError {
                 // "occured" is the vendor's spelling.
                 json!({"Message": "Validation error occured while processing entity", "ModelState": state})
             }
+            ApiError::Resource { status, errors } => json!({
+                "Model": null,
+                "Errors": errors,
+                "StatusCode": status.as_u16(),
+                "IsSucceed": false,
+            }),
         })
+    }
+
+    /// A 409 business conflict with one message.
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::Resource {
+            status: StatusCode::CONFLICT,
+            errors: vec![message.into()],
+        }
+    }
+
+    /// A 400 failure with one message.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::Resource {
+            status: StatusCode::BAD_REQUEST,
+            errors: vec![message.into()],
+        }
+    }
+
+    /// A 422 validation failure of one field (`"<param>.<Field>"`).
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Validation {
+            model_state: vec![(field.into(), message.into())],
+        }
     }
 
     /// The route-not-found error for this request URI.
@@ -209,6 +247,10 @@ fn param_is_valid(name: &str, value: &str) -> bool {
     match name {
         "user_id" => UserRef::parse(value).is_some(),
         "account_id" => value.parse::<i32>().is_ok(),
+        "watchlist_id" | "alert_id" | "security_id" | "agreement_id" => {
+            value.parse::<i32>().is_ok()
+        }
+        "ach_id" | "transfer_id" => uuid::Uuid::parse_str(value).is_ok(),
         _ => true,
     }
 }
@@ -243,7 +285,10 @@ pub async fn api_guard(
         let tables = state.tables();
         bearer_token(request.headers())
             .and_then(|t| tables.live_token(t))
-            .filter(|r| matches!(r.kind, TokenKind::Session | TokenKind::OAuthAccess))
+            .filter(|r| {
+                matches!(r.kind, TokenKind::Session | TokenKind::OAuthAccess)
+                    || (r.kind == TokenKind::Restricted && is_password_change(&request))
+            })
             .map(|r| Caller { user_id: r.user_id })
     };
     match caller {
@@ -253,6 +298,12 @@ pub async fn api_guard(
         }
         None => ApiError::Denied.into_response(),
     }
+}
+
+/// Whether this is `PUT /v{version}/users/{userId}/password/change`, the one resource a restricted token
+/// (handed out for an expired password) may call.
+fn is_password_change(request: &Request) -> bool {
+    request.method() == Method::PUT && request.uri().path().ends_with("/password/change")
 }
 
 /// Router fallback: no route matches.

@@ -25,14 +25,21 @@
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod ach;
+pub mod agreements;
 pub mod auth;
 pub mod config;
+pub mod extract;
 pub mod faults;
 pub mod http;
+pub mod ipo;
 pub mod models;
 pub mod oauth;
 pub mod recording;
 pub mod state;
+pub mod store;
+pub mod streamers;
+pub mod transfers;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -56,7 +63,18 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(users::routes())
         .merge(accounts::routes())
+        .merge(non_trading_routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
+}
+
+/// The non-trading areas: user settings, agreements, streamers, funding, IPO, news, watchlists, alerts.
+fn non_trading_routes() -> Router<AppState> {
+    Router::new()
+        .merge(agreements::routes())
+        .merge(streamers::routes())
+        .merge(ach::routes())
+        .merge(transfers::routes())
+        .merge(ipo::routes())
 }
 
 /// The whole sandbox application: IdP, `/token`, `/logout` and the versioned resources, with the
@@ -66,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::routes())
         .merge(auth::routes())
         .merge(api_routes(&state))
+        .merge(ipo::anonymous_routes())
         .fallback(http::fallback)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), faults::middleware))
