@@ -7,6 +7,8 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::market::MarketConfig;
+
 /// The step name ETNA uses for the PIN step, with the vendor's misspelling (the default).
 pub const PIN_STEP_VENDOR: &str = "SecutityPin";
 /// The correctly spelled PIN step name, as AutoShares' newer pages write it.
@@ -32,6 +34,8 @@ pub struct SandboxConfig {
     pub users: Vec<TestUser>,
     /// The single OAuth client registered with the sandbox's IdP.
     pub oauth: OAuthClientConfig,
+    /// The simulated market: tick interval, start time, manual clock.
+    pub market: MarketConfig,
 }
 
 impl Default for SandboxConfig {
@@ -44,6 +48,7 @@ impl Default for SandboxConfig {
             access_token_ttl: Duration::from_secs(24 * 60 * 60),
             users: default_users(),
             oauth: OAuthClientConfig::default(),
+            market: MarketConfig::default(),
         }
     }
 }
@@ -58,6 +63,7 @@ impl fmt::Debug for SandboxConfig {
             .field("access_token_ttl", &self.access_token_ttl)
             .field("users", &self.users)
             .field("oauth", &self.oauth)
+            .field("market", &self.market)
             .finish()
     }
 }

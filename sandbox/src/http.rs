@@ -44,13 +44,13 @@ pub enum ApiError {
         /// Field (as `<param>.<Field>`) and message pairs.
         model_state: Vec<(String, String)>,
     },
-    /// A business failure (400 or 409) with the vendor's `ResourceBasedResponse` body
-    /// (`{"Model":null,"Errors":[...],"StatusCode":<code>,"IsSucceed":false}`).
-    Resource {
-        /// The HTTP status (400 or 409).
+    /// Any other status with an ASP.NET `{"Message": ...}` body (400 bad filter, 404 unknown
+    /// security, 409 business conflict).
+    Message {
+        /// The HTTP status.
         status: StatusCode,
-        /// The error messages.
-        errors: Vec<String>,
+        /// The message.
+        message: String,
     },
 }
 
@@ -66,7 +66,7 @@ impl ApiError {
             ApiError::UserNull => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::InjectedFault => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Resource { status, .. } => *status,
+            ApiError::Message { status, .. } => *status,
         }
     }
 
@@ -107,32 +107,35 @@ impl ApiError {
                 // "occured" is the vendor's spelling.
                 json!({"Message": "Validation error occured while processing entity", "ModelState": state})
             }
-            ApiError::Resource { status, errors } => json!({
-                "Model": null,
-                "Errors": errors,
-                "StatusCode": status.as_u16(),
-                "IsSucceed": false,
-            }),
+            ApiError::Message { message, .. } => json!({ "Message": message }),
         })
     }
 
-    /// A 409 business conflict with one message.
-    pub fn conflict(message: impl Into<String>) -> ApiError {
-        ApiError::Resource {
-            status: StatusCode::CONFLICT,
-            errors: vec![message.into()],
-        }
-    }
-
-    /// A 400 failure with one message.
+    /// A 400 with this message.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::Resource {
+        ApiError::Message {
             status: StatusCode::BAD_REQUEST,
-            errors: vec![message.into()],
+            message: message.into(),
         }
     }
 
-    /// A 422 validation failure of one field (`"<param>.<Field>"`).
+    /// A 404 with this message.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::Message {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
+    /// A 409 with this message.
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::Message {
+            status: StatusCode::CONFLICT,
+            message: message.into(),
+        }
+    }
+
+    /// A 422 for one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError::Validation {
             model_state: vec![(field.into(), message.into())],
@@ -246,7 +249,7 @@ impl<'de> serde::Deserialize<'de> for UserRef {
 fn param_is_valid(name: &str, value: &str) -> bool {
     match name {
         "user_id" => UserRef::parse(value).is_some(),
-        "account_id" => value.parse::<i32>().is_ok(),
+        "account_id" | "order_id" => value.parse::<i32>().is_ok(),
         "watchlist_id" | "alert_id" | "security_id" | "agreement_id" => {
             value.parse::<i32>().is_ok()
         }
@@ -277,7 +280,10 @@ pub async fn api_guard(
                 }
                 Some(_) => {}
             }
-        } else if !param_is_valid(name, value) {
+        } else if !param_is_valid(name, value)
+            // The mutual-fund routes take a clearing number where the others take an account id.
+            && !(name == "account_id" && request.uri().path().contains("/mutual-funds"))
+        {
             return ApiError::route_not_found(&state, request.uri()).into_response();
         }
     }

@@ -31,8 +31,11 @@ pub mod auth;
 pub mod config;
 pub mod extract;
 pub mod faults;
+pub mod filter;
 pub mod http;
 pub mod ipo;
+pub mod listing;
+pub mod market;
 pub mod models;
 pub mod oauth;
 pub mod recording;
@@ -55,6 +58,7 @@ pub use config::{
     PIN_STEP_CORRECT, PIN_STEP_VENDOR,
 };
 pub use faults::{FaultRule, Faults};
+pub use market::{Market, MarketConfig, Quote, Security};
 pub use recording::RecordedRequest;
 pub use state::AppState;
 

@@ -28,6 +28,9 @@ struct Args {
     /// Lifetime of session and OAuth access tokens, in seconds.
     #[arg(long, default_value_t = 86_400)]
     token_ttl_secs: u64,
+    /// How often simulated prices change, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    tick_ms: u64,
     /// Write url, app key, users, passwords and the OAuth client to this JSON file (mode 0600).
     #[arg(long)]
     credentials_file: Option<PathBuf>,
@@ -96,6 +99,10 @@ async fn main() -> std::io::Result<()> {
         seed: args.seed,
         app_key: args.app_key,
         access_token_ttl: Duration::from_secs(args.token_ttl_secs),
+        market: autoshares_sandbox::MarketConfig {
+            tick_interval: Duration::from_millis(args.tick_ms.max(1)),
+            ..Default::default()
+        },
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start_with(config).await?;

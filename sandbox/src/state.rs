@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::config::{MarginType, OAuthClientConfig, SandboxConfig, TestUser};
 use crate::faults::Faults;
+use crate::market::Market;
 use crate::recording::Observations;
 
 /// Lifetime of the interim tokens of the `/token` step machine.
@@ -56,6 +57,8 @@ pub struct Shared {
     pub faults: Faults,
     /// The non-trading resources: watchlists, alerts, funding, IPO, agreements, settings, streamer sessions.
     pub rest: Mutex<crate::store::Store>,
+    /// The securities universe and simulated prices.
+    pub market: Market,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             observations: Observations::default(),
             faults: Faults::default(),
             rest: Mutex::new(crate::store::Store::new(config.seed)),
+            market: Market::new(config.seed, &config.market),
         }))
     }
 }
