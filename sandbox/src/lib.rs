@@ -44,6 +44,7 @@ pub mod store;
 pub mod streamers;
 pub mod transfers;
 pub mod users;
+pub mod watchlists;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -79,6 +80,7 @@ fn non_trading_routes() -> Router<AppState> {
         .merge(ach::routes())
         .merge(transfers::routes())
         .merge(ipo::routes())
+        .merge(watchlists::routes())
 }
 
 /// The whole sandbox application: IdP, `/token`, `/logout` and the versioned resources, with the

@@ -17,6 +17,7 @@ use crate::ipo::IpoBook;
 use crate::streamers::StreamerSession;
 use crate::transfers::Transfer;
 use crate::users::{Profile, UserTradingSettingsModel};
+use crate::watchlists::Watchlist;
 
 /// Every table of the non-trading resources.
 #[derive(Debug)]
@@ -43,6 +44,10 @@ pub struct Store {
     pub transfers: Vec<Transfer>,
     /// IPO offerings and subscriptions.
     pub ipo: IpoBook,
+    /// Watchlists by id.
+    pub watchlists: BTreeMap<i32, Watchlist>,
+    /// Users whose system watchlist has been seeded.
+    pub seeded_watchlists: BTreeSet<i32>,
 }
 
 impl Store {
@@ -63,6 +68,8 @@ impl Store {
             ach: BTreeMap::new(),
             transfers: Vec::new(),
             ipo,
+            watchlists: BTreeMap::new(),
+            seeded_watchlists: BTreeSet::new(),
         }
     }
 
