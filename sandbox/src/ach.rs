@@ -706,7 +706,43 @@ pub async fn set_default(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `GET .../ach-relationships`: not yet paged (see [`crate::transfers`]).
-pub async fn list() -> ApiError {
-    ApiError::conflict("listing is not available")
+/// `GET .../ach-relationships?pageSize=&pageNumber=&sortBy=&isDesc=[&status=]`: the `PagingResult`
+/// of the account's links, oldest first unless sorted, optionally of one status (an unknown status
+/// is 400).
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<AccountPath>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_account(&state, caller, p.account_id)?;
+    let (params, page, sort, desc) =
+        crate::alerts::sort_by_page(&state, &uri, crate::listing::MissingParams::RouteNotFound)?;
+    let status = match params
+        .get("status")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => Some(
+            serde_json::from_value::<AchStatus>(serde_json::Value::String(s.to_string()))
+                .map_err(|_| ApiError::bad_request(format!("The status '{s}' is not valid")))?,
+        ),
+    };
+    let store = state.rest();
+    let mut links: Vec<&AchRelationship> = store
+        .ach
+        .values()
+        .filter(|a| a.account_id == p.account_id && status.is_none_or(|s| a.status == s))
+        .collect();
+    links.sort_by_key(|a| (a.created_at, a.id));
+    let items = links
+        .into_iter()
+        .map(|a| serde_json::to_value(AchRelationshipResource::from(a)).unwrap_or_default())
+        .collect();
+    let mut items: Vec<serde_json::Value> = items;
+    crate::listing::sort(&mut items, sort.as_deref(), desc);
+    Ok(Json(crate::listing::paging_result(
+        &state, &uri, items, page,
+    )))
 }

@@ -413,7 +413,68 @@ pub async fn unsubscribe(
     Ok(Json(json!({})))
 }
 
-/// `GET .../offerings/active`: not yet paged.
-pub async fn active_offerings() -> ApiError {
-    ApiError::conflict("listing is not available")
+/// `GET .../offerings/active?page=&pageSize=[&filter=][&sortBy=]`: the offerings as this account sees
+/// them, filtered with the filter language over `AccountOffering` fields (e.g.
+/// `Industry = 'Health Care' and MinPrice < 20`; invalid is 400), sorted by any field (`-Field` for
+/// descending), in the `PageResult` envelope with a 1-based `page` (`page` and `pageSize` required:
+/// missing is the routing 404, out of range 422).
+pub async fn active_offerings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<AccountPath>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Result<Json<Value>, ApiError> {
+    check_account(&state, caller, p.account_id)?;
+    let params = crate::listing::Params::parse(uri.query());
+    crate::listing::require(
+        &state,
+        &uri,
+        &params,
+        &["page", "pageSize"],
+        crate::listing::MissingParams::RouteNotFound,
+    )?;
+    let page = params.int("page")?.unwrap_or(0);
+    let size = params.int("pageSize")?.unwrap_or(0);
+    if page < 1 {
+        return Err(ApiError::invalid("page", "page must be at least 1."));
+    }
+    if !(1..=100).contains(&size) {
+        return Err(ApiError::invalid(
+            "pageSize",
+            "pageSize must be between 1 and 100.",
+        ));
+    }
+    let filter = params.filter()?;
+    let store = state.rest();
+    let mut items: Vec<Value> = store
+        .ipo
+        .offerings
+        .iter()
+        .map(|o| {
+            let subscribed = store
+                .ipo
+                .subscriptions
+                .contains(&(p.account_id, o.reference.clone()));
+            serde_json::to_value(AccountOffering::new(&state.base_url, o, subscribed))
+                .unwrap_or_default()
+        })
+        .filter(|v| filter.matches(v, &crate::filter::no_enums))
+        .collect();
+    let sort = params.get("sortBy").map(str::trim).unwrap_or("");
+    let (field, desc) = match sort.strip_prefix('-') {
+        Some(f) => (f, true),
+        None => (sort, false),
+    };
+    crate::listing::sort(&mut items, Some(field), desc);
+    let total = items.len() as i32;
+    let total_pages = (total + size - 1) / size;
+    let skip = (page as usize - 1).saturating_mul(size as usize);
+    let page_items: Vec<Value> = items.into_iter().skip(skip).take(size as usize).collect();
+    Ok(Json(json!({
+        "Items": page_items,
+        "PageNumber": page,
+        "PageSize": size,
+        "TotalCount": total,
+        "TotalPage": total_pages,
+    })))
 }

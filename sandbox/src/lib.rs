@@ -27,6 +27,7 @@
 pub mod accounts;
 pub mod ach;
 pub mod agreements;
+pub mod alerts;
 pub mod auth;
 pub mod config;
 pub mod extract;
@@ -37,6 +38,7 @@ pub mod ipo;
 pub mod listing;
 pub mod market;
 pub mod models;
+pub mod news;
 pub mod oauth;
 pub mod recording;
 pub mod state;
@@ -81,6 +83,8 @@ fn non_trading_routes() -> Router<AppState> {
         .merge(transfers::routes())
         .merge(ipo::routes())
         .merge(watchlists::routes())
+        .merge(alerts::routes())
+        .merge(news::routes())
 }
 
 /// The whole sandbox application: IdP, `/token`, `/logout` and the versioned resources, with the
@@ -200,6 +204,29 @@ impl Sandbox {
             .verification_codes
             .get(username)
             .cloned()
+    }
+
+    /// The PIN "e-mailed" by the last `POST /users/{id}/pincode` reset of this user, if any.
+    pub fn reset_pin_code(&self, username: &str) -> Option<String> {
+        let id = self.user_id(username)?;
+        self.state.rest().pin_resets.get(&id).cloned()
+    }
+
+    /// The confirmation token that admits this user to the ProTrader group (`POST /users/{id}/group`).
+    pub fn group_confirmation_token(&self, username: &str) -> Option<String> {
+        let id = self.user_id(username)?;
+        Some(users::group_confirmation_token(&self.state.rest(), id))
+    }
+
+    /// The two micro-deposit amounts "sent" for an ACH relationship (by its GUID), to confirm it with
+    /// `POST .../ach-relationships/{id}/approve`.
+    pub fn micro_deposits(&self, ach_id: &str) -> Option<Vec<rust_decimal::Decimal>> {
+        let id = uuid::Uuid::parse_str(ach_id).ok()?;
+        self.state
+            .rest()
+            .ach
+            .get(&id)
+            .map(|a| a.micro_deposits.clone())
     }
 
     /// How many `POST /token` requests have been received, including rejected (403) and faulted ones.

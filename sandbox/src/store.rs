@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::ach::AchRelationship;
 use crate::agreements::Agreement;
+use crate::alerts::PriceAlert;
 use crate::ipo::IpoBook;
 use crate::streamers::StreamerSession;
 use crate::transfers::Transfer;
@@ -48,6 +49,8 @@ pub struct Store {
     pub watchlists: BTreeMap<i32, Watchlist>,
     /// Users whose system watchlist has been seeded.
     pub seeded_watchlists: BTreeSet<i32>,
+    /// Price alerts by id.
+    pub alerts: BTreeMap<i32, PriceAlert>,
 }
 
 impl Store {
@@ -70,6 +73,7 @@ impl Store {
             ipo,
             watchlists: BTreeMap::new(),
             seeded_watchlists: BTreeSet::new(),
+            alerts: BTreeMap::new(),
         }
     }
 

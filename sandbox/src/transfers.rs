@@ -1022,7 +1022,36 @@ fn not_found(state: &AppState, p: &IraPath) -> Response {
     ApiError::route_not_found(state, &uri).into_response()
 }
 
-/// `GET .../transfers`: not yet paged.
-pub async fn list() -> ApiError {
-    ApiError::conflict("listing is not available")
+/// `GET .../transfers?pageSize=&pageNumber=&sortBy=&isDesc=`: the `PagingResult` of the account's
+/// transfers, newest first unless sorted (`pageSize` at most 99, as documented).
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<AccountPath>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Result<Json<Value>, ApiError> {
+    check_access(&state, caller, p.account_id)?;
+    let (_, page, sort, desc) =
+        crate::alerts::sort_by_page(&state, &uri, crate::listing::MissingParams::RouteNotFound)?;
+    if page.size > MAX_PAGE_SIZE {
+        return Err(ApiError::invalid(
+            "pageSize",
+            format!("pageSize must be at most {MAX_PAGE_SIZE}."),
+        ));
+    }
+    let store = state.rest();
+    let mut items: Vec<Value> = store
+        .transfers
+        .iter()
+        .rev()
+        .filter(|t| t.account_id == p.account_id)
+        .map(|t| serde_json::to_value(TransferResource::from(t)).unwrap_or_default())
+        .collect();
+    crate::listing::sort(&mut items, sort.as_deref(), desc);
+    Ok(Json(crate::listing::paging_result(
+        &state, &uri, items, page,
+    )))
 }
+
+/// Largest page of the transfers list.
+pub const MAX_PAGE_SIZE: i32 = 99;

@@ -255,7 +255,7 @@ fn user_store<'a>(
     Ok((store, id))
 }
 
-fn find<'s>(store: &'s mut Store, user_id: i32, id: i32) -> Result<&'s mut Watchlist, ApiError> {
+fn find(store: &mut Store, user_id: i32, id: i32) -> Result<&mut Watchlist, ApiError> {
     store
         .watchlists
         .get_mut(&id)
@@ -263,11 +263,7 @@ fn find<'s>(store: &'s mut Store, user_id: i32, id: i32) -> Result<&'s mut Watch
         .ok_or_else(|| ApiError::conflict(format!("Watchlist {id} does not exist")))
 }
 
-fn writable<'s>(
-    store: &'s mut Store,
-    user_id: i32,
-    id: i32,
-) -> Result<&'s mut Watchlist, ApiError> {
+fn writable(store: &mut Store, user_id: i32, id: i32) -> Result<&mut Watchlist, ApiError> {
     let w = find(store, user_id, id)?;
     if w.read_only {
         return Err(ApiError::conflict(format!("Watchlist {id} is read-only")));
