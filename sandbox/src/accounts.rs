@@ -60,7 +60,9 @@ pub async fn balance(
     caller: Caller,
     Path(p): Path<AccountPath>,
 ) -> Result<Json<AccountBalance>, ApiError> {
+    crate::orders::run_engine(&state);
     let dir = state.dir();
     let (account, _) = own_account(&dir, caller, p.account_id)?;
-    Ok(Json(AccountBalance::of(account)))
+    let v = crate::engine::valuation(&dir.trading, &state.market, account.id);
+    Ok(Json(AccountBalance::valued(account, &v)))
 }

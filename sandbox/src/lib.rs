@@ -23,6 +23,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![recursion_limit = "512"]
 
 pub mod accounts;
 pub mod ach;
@@ -30,6 +31,7 @@ pub mod agreements;
 pub mod alerts;
 pub mod auth;
 pub mod config;
+pub mod engine;
 pub mod extract;
 pub mod faults;
 pub mod filter;
@@ -40,6 +42,8 @@ pub mod market;
 pub mod models;
 pub mod news;
 pub mod oauth;
+pub mod orders;
+pub mod portfolio;
 pub mod recording;
 pub mod state;
 pub mod store;
@@ -47,6 +51,7 @@ pub mod streamers;
 pub mod transfers;
 pub mod users;
 pub mod watchlists;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -71,6 +76,8 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(accounts::routes())
         .merge(non_trading_routes())
+        .merge(orders::routes())
+        .merge(portfolio::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 

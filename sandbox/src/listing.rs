@@ -195,6 +195,85 @@ pub fn list(
     paging_result(state, uri, items, page)
 }
 
+/// The body of the consolidated POSTs (`ConsolidatedQueryDto`), paging in the body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConsolidatedQuery {
+    /// Accounts (empty = every account of the caller).
+    pub account_ids: Vec<i32>,
+    /// 0-based page.
+    pub page_number: i32,
+    /// Page size.
+    pub page_size: i32,
+    /// Sort field.
+    pub sort_field: Option<String>,
+    /// Descending.
+    pub desc: bool,
+}
+
+impl ConsolidatedQuery {
+    /// Parses the body (case-insensitive names); malformed is a 422 on `dto`.
+    pub fn parse(body: &[u8]) -> Result<ConsolidatedQuery, ApiError> {
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|_| ApiError::invalid("dto", "A non-empty request body is required."))?;
+        let get = |k: &str| filter::field(&v, k);
+        let int = |k: &str| {
+            get(k)
+                .and_then(Value::as_i64)
+                .map(|n| n.clamp(0, i32::MAX as i64) as i32)
+        };
+        if !v.is_object() {
+            return Err(ApiError::invalid(
+                "dto",
+                "A non-empty request body is required.",
+            ));
+        }
+        Ok(ConsolidatedQuery {
+            account_ids: get("AccountIds")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_i64())
+                        .map(|x| x as i32)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            page_number: int("PageNumber").unwrap_or(0),
+            page_size: int("PageSize").filter(|s| *s > 0).unwrap_or(10),
+            sort_field: get("SortField").and_then(Value::as_str).map(str::to_string),
+            desc: get("Desc").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+
+    /// The page.
+    pub fn page(&self) -> Page {
+        Page {
+            number: self.page_number,
+            size: self.page_size,
+        }
+    }
+
+    /// The accounts to list: the requested ones (each must be the caller's, else 401), or all
+    /// of the caller's.
+    pub fn accounts(
+        &self,
+        dir: &crate::state::Directory,
+        caller: crate::http::Caller,
+    ) -> Result<Vec<i32>, ApiError> {
+        if self.account_ids.is_empty() {
+            return Ok(dir
+                .accounts
+                .values()
+                .filter(|a| a.owner_id == caller.user_id)
+                .map(|a| a.id)
+                .collect());
+        }
+        for id in &self.account_ids {
+            crate::accounts::own_account(dir, caller, *id)?;
+        }
+        Ok(self.account_ids.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::config::MarginType;
+use crate::engine::{buying_power, Valuation};
 use crate::http::iso_millis;
 use crate::state::{Account, User};
 
@@ -187,42 +188,55 @@ pub struct AccountBalance {
 }
 
 impl AccountBalance {
-    /// Computes the balance of an account. Without positions (this slice), equity is cash, market
-    /// values are 0, and buying power is cash (cash accounts) or 2x cash (margin; 4x for day trading).
+    /// Computes the balance of an account without positions.
     pub fn of(account: &Account) -> Self {
+        AccountBalance::valued(account, &Valuation::default())
+    }
+
+    /// Computes the balance of an account with its positions valued at the market: equity is cash
+    /// plus market value; buying power is cash (cash accounts) or 2x excess equity (margin; 4x
+    /// for day trading).
+    pub fn valued(account: &Account, v: &Valuation) -> Self {
         let zero = Decimal::ZERO;
         let cash = account.cash;
-        let market_value = zero;
+        let market_value = v.market_value();
         let equity = cash + market_value;
-        let (stock_bp, day_bp) = match account.margin_type {
-            MarginType::Cash => (cash, cash),
-            MarginType::Margin => (cash * Decimal::TWO, cash * Decimal::from(4)),
+        let stock_bp = buying_power(account.margin_type, cash, v);
+        let day_bp = match account.margin_type {
+            MarginType::Cash => stock_bp,
+            MarginType::Margin => stock_bp * Decimal::TWO,
+        };
+        let base = account.base_cash;
+        let change_percent = if base.is_zero() {
+            zero
+        } else {
+            ((equity - base) * Decimal::ONE_HUNDRED / base).round_dp(2)
         };
         AccountBalance {
             cash,
             net_cash: cash,
-            excess: equity,
-            change_absolute: zero,
-            change_percent: zero,
+            excess: (stock_bp / Decimal::TWO).round_dp(2),
+            change_absolute: equity - base,
+            change_percent,
             equity_total: equity,
-            pending_orders_count: 0,
+            pending_orders_count: v.pending_orders,
             net_liquidity: equity,
-            stock_long_market_value: zero,
-            stock_short_market_value: zero,
-            option_long_market_value: zero,
-            option_short_market_value: zero,
+            stock_long_market_value: v.stock_long,
+            stock_short_market_value: v.stock_short,
+            option_long_market_value: v.option_long,
+            option_short_market_value: v.option_short,
             forex_long_market_value: zero,
             forex_short_market_value: zero,
             day_trades: 0,
             stock_buying_power: stock_bp,
-            option_buying_power: cash,
+            option_buying_power: stock_bp.min(cash.max(zero)),
             forex_buying_power: stock_bp,
             day_trading_buying_power: day_bp,
             pending_cash: zero,
             maintenance_margin: zero,
             option_maintenance_margin: zero,
-            open_p_l: zero,
-            close_p_l: zero,
+            open_p_l: v.open_pl,
+            close_p_l: v.closed_pl,
             market_value,
         }
     }

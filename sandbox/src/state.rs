@@ -187,6 +187,8 @@ pub struct Directory {
     pub users: BTreeMap<i32, User>,
     /// Accounts by id.
     pub accounts: BTreeMap<i32, Account>,
+    /// Orders, positions and transactions of the paper-trading engine.
+    pub trading: crate::engine::Trading,
 }
 
 impl Directory {
