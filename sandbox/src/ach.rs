@@ -7,12 +7,11 @@
 //! link (`DELETE` with a reason) cancels it. Ids are GUIDs.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use http::StatusCode;
 use rand::Rng;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -703,7 +702,7 @@ pub async fn set_default(
             a.default = a.id == p.ach_id;
         }
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(crate::extract::no_content())
 }
 
 /// `GET .../ach-relationships?pageSize=&pageNumber=&sortBy=&isDesc=[&status=]`: the `PagingResult`

@@ -10,11 +10,10 @@
 //! are 409, as is an absent alert where the operation declares 409 (reading one is 422 on `alertId`).
 
 use axum::extract::{OriginalUri, Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
-use http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -374,7 +373,7 @@ pub async fn remove(
     let mut store = state.rest();
     find(&mut store, &state.market, user_id, p.alert_id).ok_or_else(|| missing(p.alert_id))?;
     store.alerts.remove(&p.alert_id);
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(crate::extract::no_content())
 }
 
 /// The paging parameters of a `sortBy`/`isDesc` list (`pageSize`, `pageNumber`, `sortBy`, `isDesc`

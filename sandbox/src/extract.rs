@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 /// Parses a JSON request body bound to the action parameter `param` (e.g. `"model"`).
 ///
-/// An empty or `null` body is `"<param>": ["The <param> field is required."]`; a body of the wrong
+/// The body must be a JSON object. An empty or `null` body is `"<param>": ["The <param> field is required."]`; a body of the wrong
 /// shape names the first offending field, e.g. `"model.Amount": ["Error converting value ..."]`.
 pub fn parse_body<T: DeserializeOwned>(param: &str, body: &Bytes) -> Result<T, ApiError> {
     let text = std::str::from_utf8(body).unwrap_or("").trim();
@@ -20,6 +20,12 @@ pub fn parse_body<T: DeserializeOwned>(param: &str, body: &Bytes) -> Result<T, A
         return Err(ApiError::invalid(
             param,
             format!("The {param} field is required."),
+        ));
+    }
+    if !text.starts_with('{') {
+        return Err(ApiError::invalid(
+            param,
+            format!("The {param} field must be a JSON object."),
         ));
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -60,4 +66,17 @@ pub fn parse_bool(value: &str) -> Option<bool> {
         "false" => Some(false),
         _ => None,
     }
+}
+
+/// `204 No Content`, labelled `application/json` like the operation's other answers (the body is empty).
+pub fn no_content() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        http::StatusCode::NO_CONTENT,
+        [(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+    )
+        .into_response()
 }

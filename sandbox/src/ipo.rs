@@ -192,6 +192,9 @@ fn group_thousands(n: i64) -> String {
     out
 }
 
+/// Where the offering documents "live": a reserved `.test` host, since the sandbox serves no documents.
+pub const DOCUMENTS_HOST: &str = "https://ipo-documents.sandbox.autoshares.test";
+
 /// The spec's `AccountOffering`: an offering as one account sees it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -232,9 +235,9 @@ pub struct AccountOffering {
 }
 
 impl AccountOffering {
-    /// How `offering` looks to an account (`subscribed` or not), with links on this sandbox.
-    pub fn new(base_url: &str, offering: &Offering, subscribed: bool) -> AccountOffering {
-        let docs = format!("{base_url}/ipo/documents/{}", offering.reference);
+    /// How `offering` looks to an account (`subscribed` or not).
+    pub fn new(offering: &Offering, subscribed: bool) -> AccountOffering {
+        let docs = format!("{DOCUMENTS_HOST}/{}", offering.reference);
         AccountOffering {
             offering_reference: offering.reference.clone(),
             name: offering.name.clone(),
@@ -455,8 +458,7 @@ pub async fn active_offerings(
                 .ipo
                 .subscriptions
                 .contains(&(p.account_id, o.reference.clone()));
-            serde_json::to_value(AccountOffering::new(&state.base_url, o, subscribed))
-                .unwrap_or_default()
+            serde_json::to_value(AccountOffering::new(o, subscribed)).unwrap_or_default()
         })
         .filter(|v| filter.matches(v, &crate::filter::no_enums))
         .collect();

@@ -15,7 +15,6 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
-use http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -866,7 +865,7 @@ pub async fn cancel(
     }
     transfer.status = TransferStatus::Canceled;
     transfer.comment = comment;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(crate::extract::no_content())
 }
 
 /// The spec's `FeeResource`.

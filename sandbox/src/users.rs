@@ -97,14 +97,16 @@ pub struct GetUserFilter {
     pub email: Option<String>,
 }
 
-/// `POST /v{version}/users/info`: a user by e-mail. Callers without administrative rights (every sandbox user)
-/// may look up only themselves: another user's address is 401, an unknown one 500 as for unknown ids.
+/// `POST /v{version}/users/info`: a user by e-mail. Callers without administrative rights (every
+/// sandbox user) may look up only themselves: another user's address, or an unknown one, is 401 (a
+/// trader cannot tell which addresses exist). A missing address is 422.
 pub async fn by_email(
     State(state): State<AppState>,
     caller: Caller,
-    body: Option<Json<GetUserFilter>>,
+    body: Bytes,
 ) -> Result<Json<UserInfoModel>, ApiError> {
-    let email = body.and_then(|Json(b)| b.email).unwrap_or_default();
+    let filter: GetUserFilter = parse_body("filter", &body)?;
+    let email = filter.email.unwrap_or_default();
     if email.trim().is_empty() {
         return Err(ApiError::Validation {
             model_state: vec![("filter.Email".into(), "The Email field is required.".into())],
@@ -115,10 +117,8 @@ pub async fn by_email(
         .users
         .values()
         .find(|u| u.seed.email.eq_ignore_ascii_case(email.trim()))
-        .ok_or(ApiError::UserNull)?;
-    if user.id != caller.user_id {
-        return Err(ApiError::Denied);
-    }
+        .filter(|u| u.id == caller.user_id)
+        .ok_or(ApiError::Denied)?;
     Ok(Json(info_model(&state.rest(), user)))
 }
 

@@ -7,12 +7,11 @@
 //! list or not in it are 409 as well.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -453,7 +452,7 @@ pub async fn remove(
     let (mut store, user_id) = user_store(&state, caller, p.user_id)?;
     writable(&mut store, user_id, p.watchlist_id)?;
     store.watchlists.remove(&p.watchlist_id);
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(crate::extract::no_content())
 }
 
 /// The spec's `SecuritySignature`.
