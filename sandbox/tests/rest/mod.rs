@@ -104,3 +104,31 @@ pub fn assert_conflict(status: StatusCode, body: &Value, needle: &str) {
     let message = body["Message"].as_str().unwrap_or_default();
     assert!(message.contains(needle), "{message:?} lacks {needle:?}");
 }
+
+/// Logs a PIN user in (password, then the PIN with the interim token); panics unless it succeeds.
+pub async fn login_with_pin(ctx: &Ctx, username: &str, pin: &str) -> String {
+    let (u, p) = ctx.creds(username);
+    let (status, step) = json(
+        ctx.token_req(&[("Username", &u), ("Password", &p)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{step}");
+    let auth = format!("Bearer {}", step["Token"].as_str().unwrap());
+    let (status, done) = json(
+        ctx.token_req(&[
+            ("Username", &u),
+            ("Password", &p),
+            ("PinCode", pin),
+            ("Authorization", &auth),
+        ])
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    done["Token"].as_str().unwrap().to_string()
+}
