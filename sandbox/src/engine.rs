@@ -588,6 +588,8 @@ pub fn check(
                 && o.id != order.id
         })
         .filter(|o| o.side == "Sell" && o.is_open() && o.active)
+        // The other leg of a one-cancels-other pair never fills too.
+        .filter(|o| order.parent_id == -1 || o.parent_id != order.parent_id)
         .map(Order::leaves)
         .sum();
     match order.side {

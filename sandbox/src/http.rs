@@ -280,10 +280,13 @@ pub async fn api_guard(
                 }
                 Some(_) => {}
             }
-        } else if !param_is_valid(name, value)
+        } else {
             // The mutual-fund routes take a clearing number where the others take an account id.
-            && !(name == "account_id" && request.uri().path().contains("/mutual-funds"))
-        {
+            let clearing_number =
+                name == "account_id" && request.uri().path().contains("/mutual-funds");
+            if clearing_number || param_is_valid(name, value) {
+                continue;
+            }
             return ApiError::route_not_found(&state, request.uri()).into_response();
         }
     }

@@ -45,6 +45,7 @@ pub mod oauth;
 pub mod orders;
 pub mod portfolio;
 pub mod recording;
+pub mod securities;
 pub mod state;
 pub mod store;
 pub mod streamers;
@@ -78,6 +79,7 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
         .merge(non_trading_routes())
         .merge(orders::routes())
         .merge(portfolio::routes())
+        .merge(securities::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
 }
 

@@ -37,8 +37,7 @@ pub fn routes() -> Router<AppState> {
         r = r
             .route(
                 &list_path,
-                get(move |s, c, p, u| list(s, c, p, u))
-                    .post(move |s, c, p, b| place(s, c, p, b, sync)),
+                get(list).post(move |s, c, p, b| place(s, c, p, b, sync)),
             )
             .route(
                 &one_path,
@@ -328,7 +327,7 @@ fn parse_create(
             leg_order.order_type = "Market";
             leg_order.time_in_force = out[0].time_in_force;
         }
-        if kind == Kind::Oto && i > 0 || kind == Kind::Otoco && i > 0 {
+        if matches!(kind, Kind::Oto | Kind::Otoco) && i > 0 {
             leg_order.active = false;
             leg_order.status = "Held";
         }

@@ -259,7 +259,7 @@ async fn top(
             ))
         })
         .collect();
-    items.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()));
+    items.sort_by_key(|item| std::cmp::Reverse(item.1.abs()));
     let items: Vec<Value> = items
         .into_iter()
         .take(count)

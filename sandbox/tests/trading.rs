@@ -562,3 +562,55 @@ async fn transactions_page_over_250_with_a_filter_and_sort_names() {
     assert_eq!(v["TotalCount"], 250);
     println!("250 transactions: pages of 100, filter KO qty 1 -> 125, page 1 has 25");
 }
+
+#[tokio::test]
+async fn securities_by_id_symbol_lists_and_expirations() {
+    let t = T::new().await;
+    let (s, by_id) = t.call(Method::GET, "/v1.0/equities/4", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(by_id["Symbol"], "AAPL");
+    let (_, by_symbol) = t.call(Method::GET, "/v1.0/equities/aapl", None).await;
+    assert_eq!(by_symbol["Id"], 4);
+    let (s, _) = t.call(Method::GET, "/v1.0/equities/NOPE", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, page) = t.call(Method::GET, "/v1.0/equities?pageNumber=0&pageSize=5&sortField=Symbol&desc=false&filter=Exchange%20%3D%20'NASDAQ'", None).await;
+    assert!(page["TotalCount"].as_i64().unwrap() > 5, "{page}");
+    let (s, _) = t
+        .call(Method::GET, "/v1.0/equities?pageNumber=0&pageSize=5", None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, exps) = t
+        .call(
+            Method::GET,
+            "/v1.0/options/expirations?underlying=AAPL",
+            None,
+        )
+        .await;
+    assert_eq!(exps.as_array().map(Vec::len), Some(6), "{exps}");
+    let option =
+        t.c.sb
+            .state()
+            .market
+            .options_on(4)
+            .next()
+            .unwrap()
+            .symbol
+            .clone();
+    let (s, o) = t
+        .call(
+            Method::GET,
+            &format!("/v1.0/options/{}", option.replace(' ', "%20")),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    assert_eq!(o["UnderlyingAssetSymbol"], "AAPL");
+    let (_, look) = t
+        .call(
+            Method::GET,
+            "/v1.0/equities/lookup?mask=Apple&count=5",
+            None,
+        )
+        .await;
+    assert_eq!(look[0]["Symbol"], "AAPL");
+}
