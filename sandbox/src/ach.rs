@@ -21,7 +21,8 @@ use crate::accounts::own_account;
 use crate::extract::{parse_body, VQuery};
 use crate::http::{iso_millis, ApiError, Caller};
 use crate::state::AppState;
-use crate::store::{none_date, Store};
+use crate::store::Store;
+use crate::wire::empty_date;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -174,7 +175,7 @@ impl From<&AchRelationship> for AchRelationshipResource {
             name: a.name.clone(),
             status: a.status.as_str(),
             created_at: a.created_at,
-            cancel_date: a.cancel_date.unwrap_or_else(none_date),
+            cancel_date: a.cancel_date.unwrap_or_else(empty_date),
             cancel_reason: a.cancel_reason.clone(),
             approval_method: a.approval_method.clone(),
             default: a.default,

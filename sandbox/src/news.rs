@@ -18,7 +18,8 @@ use crate::extract::VQuery;
 use crate::http::{iso_millis, ApiError, Caller};
 use crate::market::{Security, SecurityType};
 use crate::state::AppState;
-use crate::store::{hex, none_date};
+use crate::store::hex;
+use crate::wire::empty_date;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -192,7 +193,7 @@ pub async fn corporate_actions(
             id,
             corporate_action_event_id: 1,
             completed,
-            complete_date: if completed { pay_date } else { none_date() },
+            complete_date: if completed { pay_date } else { empty_date() },
             unique_id: format!("{}-DIV-{}", security.symbol, ex_date.format("%Y%m%d")),
             security_id: security.id,
             date: ex_date,

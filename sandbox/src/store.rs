@@ -106,15 +106,6 @@ impl Store {
     }
 }
 
-/// The vendor's "no date" sentinel, `0001-01-01T00:00:00Z`.
-pub fn none_date() -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    chrono::Utc
-        .with_ymd_and_hms(1, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or_default()
-}
-
 /// Hex of the first `n` bytes.
 pub fn hex(bytes: &[u8], n: usize) -> String {
     bytes.iter().take(n).map(|b| format!("{b:02x}")).collect()

@@ -12,7 +12,8 @@ use crate::extract::{parse_body, VQuery};
 use crate::http::{iso_millis, ApiError, Caller, UserRef};
 use crate::models::{UserAccountModel, UserInfoModel};
 use crate::state::{AppState, Directory, User};
-use crate::store::{hex, none_date, Store};
+use crate::store::{hex, Store};
+use crate::wire::empty_date;
 
 /// Routes of this module (guarded by [`crate::http::api_guard`] in [`crate::router`]).
 pub fn routes() -> Router<AppState> {
@@ -716,7 +717,7 @@ impl UserModel {
             enabled: true,
             deleted: false,
             time_zone_info_id: profile.time_zone.clone(),
-            expiration_date: none_date(),
+            expiration_date: empty_date(),
             phone_number: user.phone.clone(),
             entitlements_phone_number: user.phone.clone(),
         }

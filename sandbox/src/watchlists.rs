@@ -20,8 +20,9 @@ use crate::extract::{parse_body, VQuery};
 use crate::http::{iso_millis, ApiError, Caller, UserRef};
 use crate::market::{Market, Security};
 use crate::state::AppState;
-use crate::store::{none_date, Store};
+use crate::store::Store;
 use crate::users::self_only;
+use crate::wire::empty_date;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -145,7 +146,7 @@ impl From<&Security> for SecurityModel {
             expiration_type: option
                 .map(|o| o.expiration_type.as_str())
                 .unwrap_or("Undefined"),
-            expiration_date: option.map(|o| o.expires_at()).unwrap_or_else(none_date),
+            expiration_date: option.map(|o| o.expires_at()).unwrap_or_else(empty_date),
             strike_price: option.map(|o| o.strike).unwrap_or_default(),
             series_id: option.map(|o| o.series_id).unwrap_or(0),
             underlying_security_symbol: option
