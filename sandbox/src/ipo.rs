@@ -418,7 +418,7 @@ pub async fn unsubscribe(
 
 /// `GET .../offerings/active?page=&pageSize=[&filter=][&sortBy=]`: the offerings as this account sees
 /// them, filtered with the filter language over `AccountOffering` fields (e.g.
-/// `Industry = 'Health Care' and MinPrice < 20`; invalid is 400), sorted by any field (`-Field` for
+/// `Industry = 'Health Care' and MinPrice < 20`; invalid is 422 on `filter`), sorted by any field (`-Field` for
 /// descending), in the `PageResult` envelope with a 1-based `page` (`page` and `pageSize` required:
 /// missing is the routing 404, out of range 422).
 pub async fn active_offerings(
@@ -447,7 +447,9 @@ pub async fn active_offerings(
             "pageSize must be between 1 and 100.",
         ));
     }
-    let filter = params.filter()?;
+    // The operation declares no 400: a malformed filter is a model error of `filter` here.
+    let filter = crate::filter::parse(params.get("filter").unwrap_or(""))
+        .map_err(|e| ApiError::invalid("filter", e.to_string()))?;
     let store = state.rest();
     let mut items: Vec<Value> = store
         .ipo

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
             put(change_password),
         )
         .route("/{version}/users/{user_id}/pincode", post(reset_pin))
+        .route("/{version}/users/{user_id}/balance-info", get(balance_info))
         .route("/{version}/users/{user_id}/group", post(add_to_group))
         .route("/{version}/users/{user_id}", patch(patch_user))
 }
@@ -121,6 +122,36 @@ pub async fn by_email(
         .filter(|u| u.id == caller.user_id)
         .ok_or(ApiError::Denied)?;
     Ok(Json(info_model(&state.rest(), user)))
+}
+
+/// `GET /v{version}/users/{userId}/balance-info`: the user's balance over all their accounts, as a
+/// map of the `AccountBalance` field names to the sums of the accounts' values (valued at the
+/// market, like `GET /accounts/{id}/info`).
+pub async fn balance_info(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<UserPath>,
+) -> Result<Json<serde_json::Map<String, Value>>, ApiError> {
+    let id = self_only(caller, p.user_id)?;
+    crate::orders::run_engine(&state);
+    let dir = state.dir();
+    let user = dir.users.get(&id).ok_or(ApiError::Denied)?;
+    let mut sums: std::collections::BTreeMap<String, rust_decimal::Decimal> = Default::default();
+    for account in user.account_ids.iter().filter_map(|a| dir.accounts.get(a)) {
+        let v = crate::engine::valuation(&dir.trading, &state.market, account.id);
+        let balance = serde_json::to_value(crate::models::AccountBalance::valued(account, &v))
+            .unwrap_or_default();
+        for (field, value) in balance.as_object().into_iter().flatten() {
+            if let Some(n) = crate::filter::number(value) {
+                *sums.entry(field.clone()).or_default() += n;
+            }
+        }
+    }
+    Ok(Json(
+        sums.into_iter()
+            .map(|(k, v)| (k, crate::wire::dec(v)))
+            .collect(),
+    ))
 }
 
 /// The caller's own user id, for resources only the user themself may touch: any other id, known

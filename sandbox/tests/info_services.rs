@@ -42,12 +42,13 @@ async fn ipo_offerings_pages_filter_and_subscriptions() {
         .map(|i| i["MinPrice"].as_f64().unwrap())
         .collect();
     assert!(prices.windows(2).all(|w| w[0] >= w[1]), "{prices:?}");
-    let (status, _) = t
+    let (status, body) = t
         .get(&format!(
             "{base}/active?page=1&pageSize=5&filter=Industry%20%3D"
         ))
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(model_state_keys(&body), ["filter"]);
     let (status, body) = t.get(&format!("{base}/active?page=0&pageSize=5")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(model_state_keys(&body), ["page"]);

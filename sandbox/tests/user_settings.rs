@@ -290,3 +290,23 @@ async fn group_membership_and_patch_user() {
         .await;
     assert_denied(status, &body);
 }
+
+#[tokio::test]
+async fn balance_info_sums_the_accounts() {
+    let t = T::new().await;
+    let (status, total) = t.get("/v1.0/users/@me/balance-info").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, cash) = t
+        .get(&format!("/v1.0/accounts/{}/info", t.cash_account))
+        .await;
+    let (_, margin) = t
+        .get(&format!("/v1.0/accounts/{}/info", t.margin_account))
+        .await;
+    let n = |v: &serde_json::Value| v.to_string().parse::<rust_decimal::Decimal>().unwrap();
+    assert_eq!(n(&total["cash"]), n(&cash["cash"]) + n(&margin["cash"]));
+    assert_eq!(n(&total["cash"]).to_string(), "125000.5");
+    assert!(total.as_object().unwrap().values().all(|v| v.is_number()));
+    let other = t.ctx.sb.user_id("other").unwrap();
+    let (status, body) = t.get(&format!("/v1.0/users/{other}/balance-info")).await;
+    assert_denied(status, &body);
+}
