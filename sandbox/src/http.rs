@@ -250,6 +250,10 @@ fn param_is_valid(name: &str, value: &str) -> bool {
     match name {
         "user_id" => UserRef::parse(value).is_some(),
         "account_id" | "order_id" => value.parse::<i32>().is_ok(),
+        "watchlist_id" | "alert_id" | "security_id" | "agreement_id" => {
+            value.parse::<i32>().is_ok()
+        }
+        "ach_id" | "transfer_id" => uuid::Uuid::parse_str(value).is_ok(),
         _ => true,
     }
 }
@@ -290,7 +294,10 @@ pub async fn api_guard(
         let tables = state.tables();
         bearer_token(request.headers())
             .and_then(|t| tables.live_token(t))
-            .filter(|r| matches!(r.kind, TokenKind::Session | TokenKind::OAuthAccess))
+            .filter(|r| {
+                matches!(r.kind, TokenKind::Session | TokenKind::OAuthAccess)
+                    || (r.kind == TokenKind::Restricted && is_password_change(&request))
+            })
             .map(|r| Caller { user_id: r.user_id })
     };
     match caller {
@@ -300,6 +307,12 @@ pub async fn api_guard(
         }
         None => ApiError::Denied.into_response(),
     }
+}
+
+/// Whether this is `PUT /v{version}/users/{userId}/password/change`, the one resource a restricted token
+/// (handed out for an expired password) may call.
+fn is_password_change(request: &Request) -> bool {
+    request.method() == Method::PUT && request.uri().path().ends_with("/password/change")
 }
 
 /// Router fallback: no route matches.

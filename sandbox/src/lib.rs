@@ -26,25 +26,35 @@
 #![recursion_limit = "512"]
 
 pub mod accounts;
+pub mod ach;
+pub mod agreements;
+pub mod alerts;
 pub mod auth;
 pub mod config;
 pub mod engine;
+pub mod extract;
 pub mod faults;
 pub mod filter;
 pub mod history;
 pub mod http;
+pub mod ipo;
 pub mod listing;
 pub mod logo;
 pub mod market;
 pub mod models;
 pub mod mutual_funds;
+pub mod news;
 pub mod oauth;
 pub mod orders;
 pub mod portfolio;
 pub mod recording;
 pub mod securities;
 pub mod state;
+pub mod store;
+pub mod streamers;
+pub mod transfers;
 pub mod users;
+pub mod watchlists;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -69,12 +79,26 @@ pub fn api_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(users::routes())
         .merge(accounts::routes())
+        .merge(non_trading_routes())
         .merge(orders::routes())
         .merge(portfolio::routes())
         .merge(securities::routes())
         .merge(history::routes())
         .merge(mutual_funds::routes())
         .route_layer(from_fn_with_state(state.clone(), http::api_guard))
+}
+
+/// The non-trading areas: user settings, agreements, streamers, funding, IPO, news, watchlists, alerts.
+fn non_trading_routes() -> Router<AppState> {
+    Router::new()
+        .merge(agreements::routes())
+        .merge(streamers::routes())
+        .merge(ach::routes())
+        .merge(transfers::routes())
+        .merge(ipo::routes())
+        .merge(watchlists::routes())
+        .merge(alerts::routes())
+        .merge(news::routes())
 }
 
 /// The whole sandbox application: IdP, `/token`, `/logout` and the versioned resources, with the
@@ -84,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::routes())
         .merge(auth::routes())
         .merge(api_routes(&state))
+        .merge(ipo::anonymous_routes())
         .fallback(http::fallback)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), faults::middleware))
@@ -193,6 +218,29 @@ impl Sandbox {
             .verification_codes
             .get(username)
             .cloned()
+    }
+
+    /// The PIN "e-mailed" by the last `POST /users/{id}/pincode` reset of this user, if any.
+    pub fn reset_pin_code(&self, username: &str) -> Option<String> {
+        let id = self.user_id(username)?;
+        self.state.rest().pin_resets.get(&id).cloned()
+    }
+
+    /// The confirmation token that admits this user to the ProTrader group (`POST /users/{id}/group`).
+    pub fn group_confirmation_token(&self, username: &str) -> Option<String> {
+        let id = self.user_id(username)?;
+        Some(users::group_confirmation_token(&self.state.rest(), id))
+    }
+
+    /// The two micro-deposit amounts "sent" for an ACH relationship (by its GUID), to confirm it with
+    /// `POST .../ach-relationships/{id}/approve`.
+    pub fn micro_deposits(&self, ach_id: &str) -> Option<Vec<rust_decimal::Decimal>> {
+        let id = uuid::Uuid::parse_str(ach_id).ok()?;
+        self.state
+            .rest()
+            .ach
+            .get(&id)
+            .map(|a| a.micro_deposits.clone())
     }
 
     /// How many `POST /token` requests have been received, including rejected (403) and faulted ones.

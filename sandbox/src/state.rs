@@ -55,6 +55,8 @@ pub struct Shared {
     pub observations: Observations,
     /// Fault-injection rules.
     pub faults: Faults,
+    /// The non-trading resources: watchlists, alerts, funding, IPO, agreements, settings, streamer sessions.
+    pub rest: Mutex<crate::store::Store>,
     /// The securities universe and simulated prices.
     pub market: Market,
 }
@@ -72,6 +74,7 @@ impl AppState {
             auth: Mutex::new(AuthTables::default()),
             observations: Observations::default(),
             faults: Faults::default(),
+            rest: Mutex::new(crate::store::Store::new(config.seed)),
             market: Market::new(config.seed, &config.market),
         }))
     }
@@ -81,6 +84,11 @@ impl Shared {
     /// Locks the directory (a poisoned lock is recovered: the data stays usable for tests).
     pub fn dir(&self) -> MutexGuard<'_, Directory> {
         self.directory.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the store of the non-trading resources (lock order: directory before store).
+    pub fn rest(&self) -> MutexGuard<'_, crate::store::Store> {
+        self.rest.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Locks the token tables.
