@@ -197,7 +197,6 @@ async fn streamers_and_session_recovery() {
     let (_, s2) = t.get("/v1.0/streamers").await;
     assert_eq!(s2["QuoteAddresses"][0]["SessionId"], fresh.as_str());
     assert_eq!(s2["DataAddresses"][0]["SessionId"], data.as_str());
-    let data = data.as_str();
 
     let (status, body) = t
         .put("/v1.0/streamers/session/recover?sessionType=7", None)
