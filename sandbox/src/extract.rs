@@ -43,8 +43,10 @@ pub fn parse_body<T: DeserializeOwned>(param: &str, body: &Bytes) -> Result<T, A
     }
 }
 
-/// A query string of required parameters. When one is missing or does not parse, no action matches:
-/// the vendor answers 404 with the routing body naming the request URI (CATALOGUE §3.0).
+/// A query string of required parameters. Names match case-insensitively, as ASP.NET binds them:
+/// `T`'s fields must be renamed to all-lowercase names (e.g. `#[serde(rename = "sessiontype")]`).
+/// When one is missing or does not parse, no action matches: the vendor answers 404 with the routing
+/// body naming the request URI (CATALOGUE §3.0).
 #[derive(Debug, Clone)]
 pub struct VQuery<T>(pub T);
 
@@ -52,7 +54,16 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for VQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        match Query::<T>::try_from_uri(&parts.uri) {
+        let lowered: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v)),
+            )
+            .finish();
+        let uri: http::Uri = format!("/?{lowered}")
+            .parse()
+            .map_err(|_| ApiError::route_not_found(state, &parts.uri))?;
+        match Query::<T>::try_from_uri(&uri) {
             Ok(Query(value)) => Ok(VQuery(value)),
             Err(_) => Err(ApiError::route_not_found(state, &parts.uri)),
         }

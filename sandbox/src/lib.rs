@@ -13,6 +13,13 @@
 //! | `expired` | `expired-pass` | no | no | password expired: restricted token only |
 //! | `other` | `other-pass` | no | no | margin 50000.25; for "someone else's account" tests |
 //!
+//! Besides trading, the sandbox keeps real in-memory state for the non-trading areas, each in its own
+//! module: user settings, password and PIN changes ([`users`]), agreements ([`agreements`]), streamer
+//! discovery ([`streamers`]), ACH relationships ([`ach`]) and transfers ([`transfers`]), IPO offerings
+//! ([`ipo`]), news ([`news`]), watchlists ([`watchlists`]) and price alerts ([`alerts`]); their tables
+//! live in [`store::Store`]. Values a real user would receive out of band are exposed for tests:
+//! [`Sandbox::micro_deposits`], [`Sandbox::reset_pin_code`], [`Sandbox::group_confirmation_token`].
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sandbox = autoshares_sandbox::Sandbox::start().await?;

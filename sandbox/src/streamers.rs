@@ -149,9 +149,9 @@ pub async fn streamers(State(state): State<AppState>, caller: Caller) -> Json<St
 
 /// Query of the recover route.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct RecoverQuery {
     /// `0` data, `1` quote.
+    #[serde(rename = "sessiontype")]
     pub session_type: i32,
 }
 

@@ -523,9 +523,9 @@ pub fn group_confirmation_token(store: &Store, user_id: i32) -> String {
 
 /// Query of `POST .../group`.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct GroupQuery {
     /// The token the user received with the invitation.
+    #[serde(rename = "confirmationtoken")]
     pub confirmation_token: String,
 }
 

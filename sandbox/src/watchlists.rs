@@ -300,17 +300,17 @@ pub struct SecurityPath {
 
 /// `?includeSecurities=` (required).
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct IncludeQuery {
     /// Whether to fill `SecurityList`.
+    #[serde(rename = "includesecurities")]
     pub include_securities: bool,
 }
 
 /// `?resultIncludeSecurities=` (required).
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct ResultIncludeQuery {
     /// Whether to fill `SecurityList` of the answer.
+    #[serde(rename = "resultincludesecurities")]
     pub result_include_securities: bool,
 }
 

@@ -30,6 +30,14 @@ async fn watchlist_lifecycle() {
     assert_eq!(lists[0]["ReadOnly"], true);
     assert_eq!(lists[0]["SecurityList"].as_array().unwrap().len(), 5);
     let system_id = lists[0]["Id"].as_i64().unwrap();
+    // Query names bind case-insensitively, as in ASP.NET.
+    let (status, same) = t
+        .get("/v1.0/users/@me/watchlists?INCLUDESECURITIES=true")
+        .await;
+    assert_eq!(
+        (status, same.as_array().unwrap().clone()),
+        (StatusCode::OK, lists.clone())
+    );
 
     // Create with AAPL (id 4), add MSFT by symbol and another by id, remove, rename, delete.
     let (status, w) = t
