@@ -944,7 +944,7 @@ SAMPLE_GUID = '"3fa85f64-5717-4562-b3fc-2c963f66afa6"'
 SAMPLE_BODIES = {
     "CreateOrder": 'OrderRequest::limit("AAPL", OrderSide::Buy, 1, Decimal::new(10015, 2)).build()?',
     "ModifyOrder": 'ModifyOrder { id: 1, quantity: Some(Decimal::ONE), price: Some(Decimal::new(10015, 2)), ..Default::default() }',
-    "PriceAlertEditable": ('PriceAlertEditable { operator: "GreaterThan".into(), field: "Last".into(), security_id: Some(4), '
+    "PriceAlertEditable": ('PriceAlertEditable { operator: "GTEQ".into(), field: "Last".into(), security_id: Some(4), '
                            'argument: Some(Decimal::new(200, 0)), expiration_date: Some(future()), ..Default::default() }'),
     "Vec<i32>": "vec![1]",
 }

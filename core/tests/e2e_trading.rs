@@ -15,8 +15,16 @@ use rust_decimal::Decimal;
 
 async fn accounts(c: &Client) -> (i32, i32) {
     let mine = c.accounts().mine().await.unwrap();
-    let margin = mine.iter().find(|a| a.margin_type == Some(MarginType::Margin)).unwrap().id;
-    let cash = mine.iter().find(|a| a.margin_type == Some(MarginType::Cash)).unwrap().id;
+    let margin = mine
+        .iter()
+        .find(|a| a.margin_type == Some(MarginType::Margin))
+        .unwrap()
+        .id;
+    let cash = mine
+        .iter()
+        .find(|a| a.margin_type == Some(MarginType::Cash))
+        .unwrap()
+        .id;
     (margin, cash)
 }
 
@@ -38,15 +46,29 @@ async fn the_whole_trading_day() {
     let limits = c.orders().limits(margin, "AAPL").await.unwrap();
     let ask = limits.buy_price.expect("the market price of AAPL");
     let low = (ask / Decimal::from(2)).round_dp(2);
-    let order = OrderRequest::limit("AAPL", OrderSide::Buy, 10, low).build().unwrap();
+    let order = OrderRequest::limit("AAPL", OrderSide::Buy, 10, low)
+        .build()
+        .unwrap();
     let client_id = order.client_id.clone().unwrap();
     let placed = c.orders().place(margin, order).await.unwrap();
     let id = placed.id.unwrap();
     assert_eq!(placed.client_id.as_deref(), Some(client_id.as_str()));
     let resting = c.orders().get(margin, id).await.unwrap();
-    assert!(matches!(resting.status, Some(OrderStatus::New) | Some(OrderStatus::PendingNew)), "{:?}", resting.status);
+    assert!(
+        matches!(
+            resting.status,
+            Some(OrderStatus::New) | Some(OrderStatus::PendingNew)
+        ),
+        "{:?}",
+        resting.status
+    );
     let lower = (low - Decimal::ONE).round_dp(2);
-    let modify = ModifyOrder { id, quantity: Some(Decimal::from(5)), price: Some(lower), ..Default::default() };
+    let modify = ModifyOrder {
+        id,
+        quantity: Some(Decimal::from(5)),
+        price: Some(lower),
+        ..Default::default()
+    };
     let replaced = c.orders().replace(margin, id, modify).await.unwrap();
     let replaced_id = replaced.id.unwrap();
     let now = c.orders().get(margin, replaced_id).await.unwrap();
@@ -57,18 +79,36 @@ async fn the_whole_trading_day() {
     let before = c.accounts().balance(margin).await.unwrap();
     let filled = c
         .sync_orders()
-        .place(margin, OrderRequest::market("MSFT", OrderSide::Buy, 3).build().unwrap())
+        .place(
+            margin,
+            OrderRequest::market("MSFT", OrderSide::Buy, 3)
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(filled.status, Some(OrderStatus::Filled), "{filled:?}");
     let price = filled.average_price.unwrap();
     let positions = c.positions().list(margin).await.unwrap();
-    let msft = positions.result.iter().find(|p| p.symbol.as_deref() == Some("MSFT")).expect("an MSFT position");
+    let msft = positions
+        .result
+        .iter()
+        .find(|p| p.symbol.as_deref() == Some("MSFT"))
+        .expect("an MSFT position");
     assert_eq!(msft.quantity, Some(Decimal::from(3)));
-    let trades = c.transactions().list(margin).filter(Filter::eq("Symbol", "MSFT")).await.unwrap();
+    let trades = c
+        .transactions()
+        .list(margin)
+        .filter(Filter::eq("Symbol", "MSFT"))
+        .await
+        .unwrap();
     assert_eq!(trades.result.len(), 1, "{:?}", trades.result);
     let after = c.accounts().balance(margin).await.unwrap();
-    assert_eq!(before.cash().unwrap() - after.cash().unwrap(), price * Decimal::from(3), "cash paid for the fill");
+    assert_eq!(
+        before.cash().unwrap() - after.cash().unwrap(),
+        price * Decimal::from(3),
+        "cash paid for the fill"
+    );
 
     // The resting order can be cancelled.
     c.orders().cancel(margin, replaced_id).await.unwrap();
@@ -78,17 +118,29 @@ async fn the_whole_trading_day() {
     // A watchlist and a price alert.
     let wl = c
         .watchlists()
-        .create(UserRef::Me, true, CreateWatchlist { name: Some("Tech".into()), securities: vec![4] })
+        .create(
+            UserRef::Me,
+            true,
+            CreateWatchlist {
+                name: Some("Tech".into()),
+                securities: vec![4],
+            },
+        )
         .await
         .unwrap();
     assert_eq!(wl.name.as_deref(), Some("Tech"));
-    assert!(wl.security_list.iter().any(|s| s.symbol.as_deref() == Some("AAPL")), "{wl:?}");
+    assert!(
+        wl.security_list
+            .iter()
+            .any(|s| s.symbol.as_deref() == Some("AAPL")),
+        "{wl:?}"
+    );
     let alert = c
         .price_alerts()
         .create(
             UserRef::Me,
             PriceAlertEditable {
-                operator: ">".into(),
+                operator: "GTEQ".into(),
                 field: "Last".into(),
                 security_id: Some(4),
                 argument: Some(ask * Decimal::from(2)),
@@ -110,14 +162,22 @@ async fn paging_through_250_transactions_with_a_filter() {
     let (_, cash) = accounts(&c).await;
     for i in 0..250 {
         let symbol = if i % 2 == 0 { "KO" } else { "F" };
-        let o = OrderRequest::market(symbol, OrderSide::Buy, 1).build().unwrap();
+        let o = OrderRequest::market(symbol, OrderSide::Buy, 1)
+            .build()
+            .unwrap();
         let filled = c.sync_orders().place(cash, o).await.unwrap();
         assert_eq!(filled.status, Some(OrderStatus::Filled));
     }
     let first = c.transactions().list(cash).page_size(100).await.unwrap();
     assert_eq!(first.total_count, Some(250));
     assert_eq!(first.result.len(), 100);
-    let all: Vec<_> = c.transactions().list(cash).page_size(100).stream().collect().await;
+    let all: Vec<_> = c
+        .transactions()
+        .list(cash)
+        .page_size(100)
+        .stream()
+        .collect()
+        .await;
     assert_eq!(all.len(), 250);
     assert!(all.iter().all(|t| t.is_ok()));
     let ko: Vec<Transaction> = c
@@ -142,13 +202,30 @@ async fn invalid_orders_are_refused_before_anything_is_sent() {
     let c = password_client(&sb, "trader");
     let (margin, _) = accounts(&c).await;
     let before = sb.recorded_requests().len();
-    let mut no_price = OrderRequest::limit("AAPL", OrderSide::Buy, 1, Decimal::ONE).build().unwrap();
+    let mut no_price = OrderRequest::limit("AAPL", OrderSide::Buy, 1, Decimal::ONE)
+        .build()
+        .unwrap();
     no_price.price = None;
-    let err = c.orders().place(margin, no_price.clone()).await.unwrap_err();
+    let err = c
+        .orders()
+        .place(margin, no_price.clone())
+        .await
+        .unwrap_err();
     assert_eq!(err.field(), Some("price"));
     let err = c.sync_orders().preview(margin, no_price).await.unwrap_err();
     assert_eq!(err.field(), Some("price"));
-    let bad_replace = ModifyOrder { id: 7, r#type: Some(OrderType::Limit), ..Default::default() };
-    assert_eq!(c.orders().replace(margin, 8, bad_replace).await.unwrap_err().field(), Some("id"));
+    let bad_replace = ModifyOrder {
+        id: 7,
+        r#type: Some(OrderType::Limit),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.orders()
+            .replace(margin, 8, bad_replace)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("id")
+    );
     assert_eq!(sb.recorded_requests().len(), before, "nothing was sent");
 }

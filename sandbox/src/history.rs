@@ -319,7 +319,9 @@ fn security_of<'m>(
     // The spec marks nothing required, so a request without a symbol is schema-valid: it names
     // no existing security, a 409 like an unknown symbol (`field` is kept for the message).
     if symbol.trim().is_empty() {
-        return Err(ApiError::conflict(format!("{field}: no security is given.")));
+        return Err(ApiError::conflict(format!(
+            "{field}: no security is given."
+        )));
     }
     market
         .security_by_symbol(symbol.trim())

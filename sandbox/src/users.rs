@@ -127,7 +127,6 @@ pub async fn by_email(
     Ok(Json(info_model(&state.rest(), user)))
 }
 
-
 /// The caller's own user id, for resources only the user themself may touch: any other id, known
 /// or not, is 401 (a trader cannot tell other users' ids from unknown ones).
 pub fn self_only(caller: Caller, user: UserRef) -> Result<i32, ApiError> {

@@ -517,7 +517,7 @@ pub async fn call_all(c: &Client) -> Vec<Outcome> {
             .create(
                 UserRef::Id(1),
                 PriceAlertEditable {
-                    operator: "GreaterThan".into(),
+                    operator: "GTEQ".into(),
                     field: "Last".into(),
                     security_id: Some(4),
                     argument: Some(Decimal::new(200, 0)),
@@ -563,7 +563,7 @@ pub async fn call_all(c: &Client) -> Vec<Outcome> {
                 UserRef::Id(1),
                 1,
                 PriceAlertEditable {
-                    operator: "GreaterThan".into(),
+                    operator: "GTEQ".into(),
                     field: "Last".into(),
                     security_id: Some(4),
                     argument: Some(Decimal::new(200, 0)),
