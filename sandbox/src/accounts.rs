@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use http::{StatusCode, Uri};
+use http::Uri;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -537,7 +537,8 @@ async fn set_alias(
     let mut dir = state.dir();
     own_account(&dir, caller, p.account_id)?;
     dir.trading.aliases.insert(p.account_id, alias);
-    Ok(StatusCode::OK.into_response())
+    // The spec declares a JSON 200 without a schema: an empty JSON object.
+    Ok(Json(json!({})).into_response())
 }
 
 /// `DELETE /v{version}/accounts/{account_id}/alias`.
@@ -549,7 +550,7 @@ async fn delete_alias(
     let mut dir = state.dir();
     own_account(&dir, caller, p.account_id)?;
     dir.trading.aliases.remove(&p.account_id);
-    Ok(StatusCode::OK.into_response())
+    Ok(Json(json!({})).into_response())
 }
 
 /// The `UserToAccountRelationModel`s of an account: the owner, then the users bound to it.
@@ -580,7 +581,13 @@ async fn users(
 ) -> Result<Json<Value>, ApiError> {
     let dir = state.dir();
     let (account, _) = own_account(&dir, caller, p.account_id)?;
-    Ok(Json(Value::Array(relations(&dir, account))))
+    // The spec declares one `UserToAccountRelationModel` (the docs show a list; the SDK accepts both): the
+    // owner's relation, which every account has.
+    let owner = relations(&dir, account)
+        .into_iter()
+        .next()
+        .unwrap_or(Value::Null);
+    Ok(Json(owner))
 }
 
 /// Path of the add/remove user routes.
@@ -631,7 +638,8 @@ fn bind(
     let owner_id = own_account(&dir, caller, account_id)?.0.owner_id;
     let user_id = user?;
     if !dir.users.contains_key(&user_id) {
-        return Err(ApiError::UserNull);
+        // The vendor answers 500 here; the operation declares 422, which says what is wrong.
+        return Err(ApiError::invalid("userId", "The user is not found."));
     }
     if user_id == owner_id || !GRANTABLE.contains(&access) {
         return Err(ApiError::invalid(
@@ -680,7 +688,7 @@ async fn add_username(
         .values()
         .find(|u| u.seed.username.eq_ignore_ascii_case(p.username.trim()))
         .map(|u| u.id)
-        .ok_or(ApiError::UserNull);
+        .ok_or_else(|| ApiError::invalid("username", "The user is not found."));
     bind(&state, caller, &uri, p.account_id, user)
 }
 

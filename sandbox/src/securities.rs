@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use http::StatusCode;
 use http::Uri;
 use serde_json::{json, Value};
 
@@ -202,7 +203,10 @@ async fn logo(
     _c: Caller,
     Path((_, symbol)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let security = find(&state, &symbol, false)?;
+    // The route produces `image/png` only: an unknown symbol is a bare 404, not a JSON body.
+    let Ok(security) = find(&state, &symbol, false) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
     let png = crate::logo::logo_png(state.seed, &security.symbol);
     Ok(([(http::header::CONTENT_TYPE, "image/png")], png).into_response())
 }
