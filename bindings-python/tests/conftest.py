@@ -8,9 +8,8 @@ import socket
 import threading
 from collections.abc import Iterator
 
-import pytest
-
 import autoshares
+import pytest
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,8 @@ import pickle
 import time
 from pathlib import Path
 
-import pytest
-
 import autoshares
+import pytest
 from autoshares import errors
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 import autoshares
+import pytest
 
 
 class _Capture(logging.Handler):

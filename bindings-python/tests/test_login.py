@@ -5,9 +5,8 @@ from __future__ import annotations
 import urllib.request
 from urllib.error import HTTPError
 
-import pytest
-
 import autoshares
+import pytest
 
 
 def _code_from(sb: autoshares.Sandbox, user: str, asked: list[str]) -> autoshares.PasswordLogin:
@@ -114,7 +113,9 @@ def _landing(url: str) -> str:
 
 def test_two_step_notebook_flow_sync(sb: autoshares.Sandbox) -> None:
     client_id, secret = sb.oauth_client
-    login = autoshares.OAuthLogin(sb.url, client_id, client_secret=secret, redirect_uri="http://localhost:3000/callback")
+    login = autoshares.OAuthLogin(
+        sb.url, client_id, client_secret=secret, redirect_uri="http://localhost:3000/callback"
+    )
     client = sb.client(login=login)
     request = client.authorization_request()
     assert request.redirect_uri == "http://localhost:3000/callback"
@@ -125,7 +126,9 @@ def test_two_step_notebook_flow_sync(sb: autoshares.Sandbox) -> None:
 
 async def test_two_step_notebook_flow_async_and_a_tampered_state(sb: autoshares.Sandbox) -> None:
     client_id, secret = sb.oauth_client
-    login = autoshares.OAuthLogin(sb.url, client_id, client_secret=secret, redirect_uri="http://localhost:3000/callback")
+    login = autoshares.OAuthLogin(
+        sb.url, client_id, client_secret=secret, redirect_uri="http://localhost:3000/callback"
+    )
     client = sb.async_client(login=login)
     request = await client.authorization_request()
     landing = _landing(request.url)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pickle
 from decimal import Decimal
 
-import pytest
-
 import autoshares
+import pytest
 from autoshares import MarginType, models
 
 
@@ -94,7 +93,7 @@ def test_logins_and_users_do_not_show_secrets(sb: autoshares.Sandbox) -> None:
     assert "secret" not in repr(sb.oauth_login()).replace("client_secret", "")
     client = sb.client()
     assert "trader-pass" not in repr(client)
-    for name, value, source in client.describe_config():
+    for name, value, _source in client.describe_config():
         if name in ("password", "pin", "app_key", "oauth_client_secret"):
             assert value in ("***", "-"), (name, value)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import atexit as _atexit
 
 from autoshares import _native
-from autoshares._login import oauth_login, password_login
 from autoshares._native import (
     Accounts,
     AsyncAccounts,
@@ -32,32 +31,76 @@ from autoshares._native import (
     Users,
     to_price,
 )
-from autoshares.errors import (
-    ApiError,
-    AuthError,
-    AutoSharesError,
-    ConfigError,
-    DecodeError,
-    RateLimitError,
-    RequestTimeoutError,
-    StreamError,
-    TokenStoreError,
-    TransportError,
-    ValidationError,
-)
-from autoshares.models import (
-    AccessType,
-    Account,
-    AccountBalance,
-    AccountPermission,
-    AccountStatus,
-    MarginType,
-    OwnerType,
-    Salutation,
-    Suffix,
-    UserAccount,
-    UserInfo,
-)
+
+# The errors, the model enums and the login helpers load on first use (PEP 562), so that `import autoshares`
+# stays light (no `enum`, `typing` or `getpass` at import time). Type checkers see the imports below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from autoshares._login import oauth_login, password_login
+    from autoshares.errors import (
+        ApiError,
+        AuthError,
+        AutoSharesError,
+        ConfigError,
+        DecodeError,
+        RateLimitError,
+        RequestTimeoutError,
+        StreamError,
+        TokenStoreError,
+        TransportError,
+        ValidationError,
+    )
+    from autoshares.models import (
+        AccessType,
+        Account,
+        AccountBalance,
+        AccountPermission,
+        AccountStatus,
+        MarginType,
+        OwnerType,
+        Salutation,
+        Suffix,
+        UserAccount,
+        UserInfo,
+    )
+
+_LAZY = {
+    "oauth_login": "autoshares._login",
+    "password_login": "autoshares._login",
+    **dict.fromkeys(
+        [
+            "ApiError",
+            "AuthError",
+            "AutoSharesError",
+            "ConfigError",
+            "DecodeError",
+            "RateLimitError",
+            "RequestTimeoutError",
+            "StreamError",
+            "TokenStoreError",
+            "TransportError",
+            "ValidationError",
+        ],
+        "autoshares.errors",
+    ),
+    **dict.fromkeys(
+        ["AccessType", "AccountPermission", "AccountStatus", "MarginType", "OwnerType", "Salutation", "Suffix"],
+        "autoshares.models",
+    ),
+    **dict.fromkeys(["Account", "AccountBalance", "UserAccount", "UserInfo"], "autoshares._native"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autoshares' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__: str = _native.__version__
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from autoshares._native import OAuthLogin, PasswordLogin
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _ask(label: str, secret: bool) -> Callable[[str], str | None]:

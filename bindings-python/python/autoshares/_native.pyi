@@ -6,17 +6,36 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, Literal, final
 
-from typing_extensions import Self, Unpack, TypedDict
+from typing_extensions import Self, TypedDict, Unpack
 
 from autoshares.models.accounts import AccessType, AccountPermission, AccountStatus, MarginType, OwnerType
 from autoshares.models.users import Salutation, Suffix
 
 __version__: str
 __all__ = [
-    "AsyncClient", "Client", "AsyncUsers", "Users", "Accounts", "AsyncAccounts", "UserInfo", "Account",
-    "AccountBalance", "UserAccount", "AuthorizationRequest", "OAuthLogin", "PasswordLogin", "Sandbox",
-    "SandboxUser", "to_price", "_in_flight", "_shutdown", "_sync_log_level", "_error_kinds", "_enum_values",
-    "_model_fields", "__version__",
+    "AsyncClient",
+    "Client",
+    "AsyncUsers",
+    "Users",
+    "Accounts",
+    "AsyncAccounts",
+    "UserInfo",
+    "Account",
+    "AccountBalance",
+    "UserAccount",
+    "AuthorizationRequest",
+    "OAuthLogin",
+    "PasswordLogin",
+    "Sandbox",
+    "SandboxUser",
+    "to_price",
+    "_in_flight",
+    "_shutdown",
+    "_sync_log_level",
+    "_error_kinds",
+    "_enum_values",
+    "_model_fields",
+    "__version__",
 ]
 
 class _ClientOptions(TypedDict, total=False):
@@ -295,7 +314,9 @@ class AccountBalance:
 
 @final
 class PasswordLogin:
-    def __new__(cls, username: str, password: str, *, verification_code: _Answer = None, pin: _Answer = None) -> Self: ...
+    def __new__(
+        cls, username: str, password: str, *, verification_code: _Answer = None, pin: _Answer = None
+    ) -> Self: ...
     @property
     def username(self) -> str: ...
 
@@ -388,9 +409,7 @@ class Client:
     def close(self) -> None: ...
     def describe_config(self) -> list[tuple[str, str, str]]: ...
     def __enter__(self) -> Self: ...
-    def __exit__(
-        self, *_args: type[BaseException] | BaseException | TracebackType | None
-    ) -> None: ...
+    def __exit__(self, *_args: type[BaseException] | BaseException | TracebackType | None) -> None: ...
 
 # ---- sandbox (sandbox.rs) ----
 
@@ -430,10 +449,18 @@ class Sandbox:
     def password_login(self, user: str = "trader") -> PasswordLogin: ...
     def oauth_login(self) -> OAuthLogin: ...
     def client(
-        self, user: str = "trader", *, login: PasswordLogin | OAuthLogin | None = None, **options: Unpack[_ClientOptions]
+        self,
+        user: str = "trader",
+        *,
+        login: PasswordLogin | OAuthLogin | None = None,
+        **options: Unpack[_ClientOptions],
     ) -> Client: ...
     def async_client(
-        self, user: str = "trader", *, login: PasswordLogin | OAuthLogin | None = None, **options: Unpack[_ClientOptions]
+        self,
+        user: str = "trader",
+        *,
+        login: PasswordLogin | OAuthLogin | None = None,
+        **options: Unpack[_ClientOptions],
     ) -> AsyncClient: ...
     def inject_fault(
         self,
@@ -452,9 +479,7 @@ class Sandbox:
     def expire_tokens(self) -> None: ...
     def stop(self) -> None: ...
     def __enter__(self) -> Self: ...
-    def __exit__(
-        self, *_args: type[BaseException] | BaseException | TracebackType | None
-    ) -> None: ...
+    def __exit__(self, *_args: type[BaseException] | BaseException | TracebackType | None) -> None: ...
 
 # ---- values and internals ----
 

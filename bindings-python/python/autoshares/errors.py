@@ -10,7 +10,9 @@ cross `multiprocessing` and `concurrent.futures` boundaries. No message or attri
 
 from __future__ import annotations
 
-from typing import ClassVar
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class AutoSharesError(Exception):

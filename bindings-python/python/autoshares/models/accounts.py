@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autoshares._native import UserAccount, Account, AccountBalance
+from autoshares._native import Account, AccountBalance, UserAccount
 from autoshares.models._base import StrEnum
 
 
@@ -149,4 +149,13 @@ class OwnerType(StrEnum):
     """`Broker`."""
 
 
-__all__ = ["UserAccount", "Account", "AccountBalance", "AccessType", "MarginType", "AccountStatus", "AccountPermission", "OwnerType"]
+__all__ = [
+    "UserAccount",
+    "Account",
+    "AccountBalance",
+    "AccessType",
+    "MarginType",
+    "AccountStatus",
+    "AccountPermission",
+    "OwnerType",
+]
