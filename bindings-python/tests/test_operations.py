@@ -74,3 +74,25 @@ def test_closed_client(sb: autoshares.Sandbox) -> None:
         assert e.field == "client"
     else:
         raise AssertionError("a closed client answered")
+
+
+def test_environment_variables_apply_as_in_core(sb: autoshares.Sandbox, monkeypatch: object) -> None:
+    import pytest
+
+    mp = monkeypatch
+    assert isinstance(mp, pytest.MonkeyPatch)
+    mp.setenv("AUTOSHARES_BASE_URL", sb.url)
+    mp.setenv("AUTOSHARES_APP_KEY", sb.app_key)
+    mp.setenv("AUTOSHARES_USERNAME", "traderpin")
+    mp.setenv("AUTOSHARES_PASSWORD", "traderpin-pass")
+    mp.setenv("AUTOSHARES_PIN", "1234")
+    client = autoshares.Client()
+    assert client.users.me().login == "traderpin"
+    sources = {name: source for name, _value, source in client.describe_config()}
+    assert sources["base_url"] == "env AUTOSHARES_BASE_URL"
+    # An explicit argument beats the variable; use_env=False ignores them all.
+    mp.setenv("AUTOSHARES_TIMEOUT", "7")
+    described = {n: (v, s) for n, v, s in autoshares.Client(timeout=3).describe_config()}
+    assert described["timeout"][1] == "argument"
+    with pytest.raises(autoshares.ConfigError):
+        autoshares.Client(use_env=False)

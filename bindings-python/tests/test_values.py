@@ -102,3 +102,13 @@ def test_errors_pickle_across_processes() -> None:
     e = autoshares.ApiError("HTTP 503", status=503, request_id="r1")
     back = pickle.loads(pickle.dumps(e))
     assert (back.status, back.request_id, back.code) == (503, "r1", "API")
+
+
+def test_generated_enum_modules_are_up_to_date() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "gen_enums.py"
+    p = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr

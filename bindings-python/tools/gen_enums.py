@@ -33,7 +33,7 @@ def area(name: str) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "from autoshares._native import " + ", ".join(structs) if structs else "",
+        "from autoshares._native import " + ", ".join(sorted(structs)) if structs else "",
         "from autoshares.models._base import StrEnum",
         "",
     ]
@@ -47,14 +47,28 @@ def area(name: str) -> str:
             if vdoc:
                 lines.append(f'    """{vdoc.strip()}"""')
         lines.append("")
-    lines += ["", "__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]", ""]
+    one_line = "__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]"
+    if len(one_line) <= 120:
+        lines += ["", one_line, ""]
+    else:
+        lines += ["", "__all__ = [", *(f'    "{n}",' for n in names), "]", ""]
     return "\n".join(line for line in lines if line is not None)
 
 
 def main() -> int:
+    """Writes the files, or with `--check` fails when they differ from what would be written."""
+    check = "--check" in sys.argv[1:]
+    stale = []
     for name in ("users", "accounts"):
-        (OUT / f"{name}.py").write_text(area(name))
-    return 0
+        path, text = OUT / f"{name}.py", area(name)
+        if check:
+            if path.read_text() != text:
+                stale.append(str(path))
+        else:
+            path.write_text(text)
+    if stale:
+        print("out of date (run python tools/gen_enums.py):", *stale, file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
