@@ -61,9 +61,16 @@ $(VENV)/.tools-installed:
 	$(VENV_PY) -m pip install --quiet $(PY_TOOLS)
 	touch $@
 
-python-build: python-env
+PY_PACKAGE_INPUTS := $(shell find core/src sandbox/src bindings-python/src bindings-python/python -type f 2>/dev/null) \
+	Cargo.toml Cargo.lock core/Cargo.toml sandbox/Cargo.toml bindings-python/Cargo.toml bindings-python/pyproject.toml
+
+python-build: $(VENV)/.autoshares-installed
+
+# Reinstalled only when a source changed, so `make test` then `make demo` builds once.
+$(VENV)/.autoshares-installed: $(VENV)/.tools-installed $(PY_PACKAGE_INPUTS)
 	env -u PYO3_BUILD_EXTENSION_MODULE CARGO_BUILD_TARGET=$(HOST_TARGET) \
 		$(VENV_PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
+	touch $@
 
 test-python: python-build
 	$(RUFF) check $(PY_SOURCES)
