@@ -112,3 +112,14 @@ def test_generated_enum_modules_are_up_to_date() -> None:
     tool = Path(__file__).resolve().parents[1] / "tools" / "gen_enums.py"
     p = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
+
+
+def test_models_pickle_exactly(sb: autoshares.Sandbox) -> None:
+    client = sb.client()
+    account_id = sb.account_ids("trader")[1]
+    for model in (client.users.me(), client.accounts.mine()[0], client.accounts.get(account_id)):
+        back = pickle.loads(pickle.dumps(model))
+        assert back == model and type(back) is type(model) and repr(back) == repr(model)
+    balance = client.accounts.balance(account_id)
+    back = pickle.loads(pickle.dumps(balance))
+    assert back == balance and back.cash == Decimal("25000.50")

@@ -106,6 +106,17 @@ macro_rules! balance_attributes {
         crate::models::repr_html("AccountBalance", Self::FIELDS, &[], |f| self.value_of(py, f))
     }
 
+    /// Pickling goes through the core's own JSON form (exact decimals).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let json = crate::models::to_json(&slf.get().inner)?;
+        Ok((slf.get_type().into_any().getattr("_from_json")?, (json,)))
+    }
+
+    #[staticmethod]
+    fn _from_json(json: &str) -> PyResult<Self> {
+        crate::models::from_json(json).map(|inner| AccountBalance { inner })
+    }
+
         }
     };
 }

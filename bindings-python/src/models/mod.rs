@@ -72,6 +72,16 @@ pub fn repr_html<'py>(
     Ok(html)
 }
 
+/// The core model's JSON (its wire form), for pickling.
+pub fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+/// A core model from its JSON, for unpickling.
+pub fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> PyResult<T> {
+    serde_json::from_str(json).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
 /// Declares the pyclass of one core model. See the module docs.
 macro_rules! py_model {
     (
@@ -135,6 +145,18 @@ macro_rules! py_model {
 
             fn _repr_html_(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
                 $crate::models::repr_html(stringify!($name), Self::FIELDS, Self::REDACTED, |f| self.value_of(py, f))
+            }
+
+            /// Pickling goes through the core's own JSON form (exact decimals, unknown enum values kept).
+            fn __reduce__<'py>(slf: &pyo3::Bound<'py, Self>) -> pyo3::PyResult<(pyo3::Bound<'py, pyo3::PyAny>, (String,))> {
+                use pyo3::types::PyAnyMethods;
+                let json = $crate::models::to_json(&slf.get().inner)?;
+                Ok((slf.get_type().into_any().getattr("_from_json")?, (json,)))
+            }
+
+            #[staticmethod]
+            fn _from_json(json: &str) -> pyo3::PyResult<Self> {
+                $crate::models::from_json(json).map(|inner| $name { inner })
             }
         }
 
