@@ -10,6 +10,7 @@ UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY 
 	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
 
 .PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate check-generated conformance
+.PHONY: python-env python-build test-python demo-python
 
 help:
 	@echo "make demo     run the quickstart against an in-process sandbox"
@@ -20,13 +21,14 @@ help:
 	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py)"
 	@echo "make conformance  the SDK against Prism and the sandbox against schemathesis (vendor spec)"
 	@echo "make test-node / demo-node   the Node package's tests (node --test, tsc) / quickstart"
+	@echo "make test-python / demo-python   the Python package alone (builds it into .venv)"
 
-demo: demo-rust demo-node
+demo: demo-rust demo-node demo-python
 
 demo-rust:
 	$(CARGO) run --quiet -p autoshares-examples --bin quickstart
 
-test: lint check-generated test-rust test-node conformance
+test: lint check-generated test-rust test-node test-python conformance
 
 lint:
 	$(CARGO) fmt --all --check
@@ -78,3 +80,47 @@ typecheck-node: node-build
 
 demo-node: node-build
 	$(UNSET_ENV) $(NODE) examples/node/quickstart.mjs
+
+# ---- Python package (bindings-python, module autoshares._native) ----------------------------------------------
+# A venv at .venv with the tools, the package built by pip through maturin (the PEP 517 backend) as a user would,
+# then ruff, stubtest, mypy --strict over the examples and pytest against the in-process sandbox.
+# CARGO_BUILD_TARGET makes the release build share target/<host>/release with the Node build (TOOLCHAIN pitfall 11);
+# PYO3_BUILD_EXTENSION_MODULE must not leak into cargo test (pitfall 2; maturin sets it itself).
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+PY_TOOLS := maturin pytest pytest-asyncio mypy ruff nbclient nbformat ipykernel
+HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+RUFF := $(VENV_PY) -m ruff --config bindings-python/pyproject.toml
+PY_SOURCES := bindings-python/python bindings-python/tests bindings-python/tools examples/python
+
+python-env: $(VENV)/.tools-installed
+
+$(VENV)/.tools-installed:
+	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet $(PY_TOOLS)
+	touch $@
+
+PY_PACKAGE_INPUTS := $(shell find core/src sandbox/src bindings-python/src bindings-python/python -type f 2>/dev/null) \
+	Cargo.toml Cargo.lock core/Cargo.toml sandbox/Cargo.toml bindings-python/Cargo.toml bindings-python/pyproject.toml
+
+python-build: $(VENV)/.autoshares-installed
+
+# Reinstalled only when a source changed, so `make test` then `make demo` builds once.
+$(VENV)/.autoshares-installed: $(VENV)/.tools-installed $(PY_PACKAGE_INPUTS)
+	env -u PYO3_BUILD_EXTENSION_MODULE CARGO_BUILD_TARGET=$(HOST_TARGET) \
+		$(VENV_PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
+	touch $@
+
+test-python: python-build
+	$(RUFF) check $(PY_SOURCES)
+	$(RUFF) format --check $(PY_SOURCES)
+	$(VENV_PY) -m mypy.stubtest autoshares._native
+	$(VENV_PY) -m mypy --strict examples/python
+	$(UNSET_ENV) $(VENV_PY) -m pytest bindings-python/tests
+	for i in 1 2 3 4 5; do $(VENV_PY) -X importtime -c 'import autoshares' 2>&1 | tail -1 | cut -d'|' -f2; done \
+		| sort -n | head -1 | awk '{ printf "import autoshares: %.1f ms (best of 5, -X importtime)\n", $$1 / 1000 }'
+
+demo-python: python-build
+	$(UNSET_ENV) $(VENV_PY) examples/python/quickstart.py
+	$(UNSET_ENV) $(VENV_PY) examples/python/quickstart_async.py

@@ -226,3 +226,37 @@ async fn an_unreachable_server_is_a_transport_error() {
     assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");
 }
+
+#[tokio::test]
+async fn a_login_against_a_silent_server_times_out() {
+    // Accepts connections and never answers: the `/token` request must end with the configured timeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = listener.accept().await {
+            conns.push(c);
+        }
+    });
+    let config = autoshares::Config::builder()
+        .base_url(url)
+        .app_key("k")
+        .ignore_env()
+        .timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let c = Client::builder()
+        .config(config)
+        .login(autoshares::auth::PasswordLogin::new("u", "p"))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(10), c.login())
+        .await
+        .expect("the login must not hang")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    held.abort();
+}

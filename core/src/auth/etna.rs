@@ -318,6 +318,7 @@ pub(crate) async fn token_request(
     let mut req = ctx
         .http
         .post(ctx.config.token_url().clone())
+        .timeout(ctx.config.timeout())
         .header(
             APP_KEY_HEADER,
             transport::header_value(ctx.config.app_key())?,
@@ -398,6 +399,7 @@ pub(crate) async fn logout(ctx: &AuthContext, token: &Token) -> Result<()> {
     let resp = ctx
         .http
         .post(url)
+        .timeout(ctx.config.timeout())
         .header(
             APP_KEY_HEADER,
             transport::header_value(ctx.config.app_key())?,

@@ -1,0 +1,394 @@
+//! `AsyncClient` and `Client` (core `client.rs`): the same methods, awaitable or blocking.
+//!
+//! Both wrap one `Arc<Shared>` (the core client, which is itself a cheap handle, plus the OAuth login for the
+//! two-step notebook flow). Areas are attributes (`client.users`, `client.accounts`) whose classes live in the
+//! file named after the core area. Every method is the same short block: take the core handle, convert the
+//! arguments, hand the core future to `runtime::spawn_async` (awaitable) or `runtime::block_on` (blocking).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::auth::{AuthorizationRequest, OAuthLogin, PasswordLogin};
+use crate::config::ConfigArgs;
+use crate::errors::IntoPyResult;
+use crate::runtime::{block_on, spawn_async};
+
+/// The keyword arguments the constructors accept besides `login` (the core `ConfigBuilder` setters).
+pub const OPTIONS: &[&str] = &[
+    "environment",
+    "base_url",
+    "token_url",
+    "app_key",
+    "api_version",
+    "timeout",
+    "connect_timeout",
+    "user_agent",
+    "max_retries",
+    "token_lifetime",
+    "refresh_leeway",
+    "allow_live",
+    "username",
+    "password",
+    "pin",
+    "token_file",
+    "oauth_issuer",
+    "oauth_client_id",
+    "oauth_client_secret",
+    "use_env",
+];
+
+/// What both clients share.
+pub struct Shared {
+    client: autoshares::Client,
+    oauth: Option<OAuthLogin>,
+    closed: AtomicBool,
+}
+
+impl Shared {
+    /// The core client, or `ConfigError` once closed.
+    pub fn core(&self, py: Python<'_>) -> PyResult<autoshares::Client> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(crate::errors::config(py, "client", "this client is closed"));
+        }
+        Ok(self.client.clone())
+    }
+
+    fn oauth(&self, py: Python<'_>) -> PyResult<OAuthLogin> {
+        self.oauth.clone().ok_or_else(|| {
+            crate::errors::config(
+                py,
+                "login",
+                "the two-step login needs a client built with login=OAuthLogin(...)",
+            )
+        })
+    }
+
+    /// Builds the core client from the constructor's arguments.
+    pub fn build(
+        py: Python<'_>,
+        login: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Arc<Shared>> {
+        let args = match options {
+            Some(d) => {
+                for key in d.keys() {
+                    let key: String = key.extract()?;
+                    if !OPTIONS.contains(&key.as_str()) {
+                        return Err(PyTypeError::new_err(format!(
+                            "unexpected keyword argument `{key}`"
+                        )));
+                    }
+                }
+                ConfigArgs::from_dict(d)?
+            }
+            None => ConfigArgs::default(),
+        };
+        let config = args.build(py)?;
+        Self::from_config(py, config, login)
+    }
+
+    /// Builds the core client from a resolved configuration and a login object.
+    pub fn from_config(
+        py: Python<'_>,
+        config: autoshares::Config,
+        login: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Arc<Shared>> {
+        let mut builder = autoshares::Client::builder().config(config);
+        let mut oauth = None;
+        match login.filter(|l| !l.is_none()) {
+            None => {}
+            Some(l) => {
+                if let Ok(p) = l.cast::<PasswordLogin>() {
+                    builder = builder.login(p.get().core.clone());
+                } else if let Ok(o) = l.cast::<OAuthLogin>() {
+                    builder = builder.login(o.get().core.clone());
+                    oauth = Some(o.get().clone());
+                } else {
+                    return Err(PyTypeError::new_err(
+                        "login must be a PasswordLogin or an OAuthLogin",
+                    ));
+                }
+            }
+        }
+        let client = builder.build().py_err(py)?;
+        Ok(Arc::new(Shared {
+            client,
+            oauth,
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    fn repr(&self, class: &str) -> String {
+        let c = self.client.config();
+        format!(
+            "{class}(environment={:?}, base_url={:?})",
+            c.environment().name(),
+            c.base_url().as_str()
+        )
+    }
+
+    fn describe(&self) -> Vec<(&'static str, String, String)> {
+        self.client
+            .config()
+            .describe()
+            .iter()
+            .map(|e| (e.name, e.value.clone(), e.source.to_string()))
+            .collect()
+    }
+}
+
+async fn complete(
+    client: autoshares::Client,
+    oauth: OAuthLogin,
+    request: Arc<autoshares::auth::AuthorizationRequest>,
+    redirect_url: String,
+) -> autoshares::Result<()> {
+    let code = request.code_from_redirect(&redirect_url)?;
+    let token = oauth
+        .core
+        .exchange(client.auth_context(), &request, &code)
+        .await?;
+    client.install_token(token).await
+}
+
+async fn authorize(
+    client: autoshares::Client,
+    oauth: OAuthLogin,
+    redirect_uri: Option<String>,
+) -> autoshares::Result<AuthorizationRequest> {
+    let uri =
+        redirect_uri
+            .or(oauth.redirect_uri.clone())
+            .ok_or_else(|| autoshares::Error::Config {
+                field: "redirect_uri".into(),
+                message: "pass the registered redirect_uri (here or to OAuthLogin)".into(),
+            })?;
+    let request = oauth
+        .core
+        .authorization_request(client.auth_context(), &uri)
+        .await?;
+    Ok(AuthorizationRequest {
+        core: Arc::new(request),
+    })
+}
+
+/// The asynchronous client: every method returns an awaitable (usable in Jupyter's running loop).
+///
+/// ```python
+/// async with AsyncClient(base_url=sb.url, app_key=sb.app_key, login=PasswordLogin("trader", "...")) as client:
+///     me = await client.users.me()
+/// ```
+#[pyclass(frozen, module = "autoshares")]
+pub struct AsyncClient {
+    pub(crate) shared: Arc<Shared>,
+}
+
+#[pymethods]
+impl AsyncClient {
+    #[new]
+    #[pyo3(signature = (*, login = None, **options))]
+    fn new(
+        py: Python<'_>,
+        login: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        Ok(AsyncClient {
+            shared: Shared::build(py, login, options)?,
+        })
+    }
+
+    /// User operations.
+    #[getter]
+    fn users(&self) -> crate::users::AsyncUsers {
+        crate::users::AsyncUsers {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Trading-account operations.
+    #[getter]
+    fn accounts(&self) -> crate::accounts::AsyncAccounts {
+        crate::accounts::AsyncAccounts {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Logs in now (calls otherwise log in on first use).
+    fn login<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.shared.core(py)?;
+        spawn_async(py, async move { c.login().await }, |()| ())
+    }
+
+    /// Ends the session on the server and forgets the token.
+    fn logout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.shared.core(py)?;
+        spawn_async(py, async move { c.logout().await }, |()| ())
+    }
+
+    /// First step of the notebook OAuth flow: the authorize URL (open it, log in, copy the address you land on).
+    #[pyo3(signature = (redirect_uri = None))]
+    fn authorization_request<'py>(
+        &self,
+        py: Python<'py>,
+        redirect_uri: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, o) = (self.shared.core(py)?, self.shared.oauth(py)?);
+        spawn_async(py, authorize(c, o, redirect_uri), |r| r)
+    }
+
+    /// Second step: checks `state`, exchanges the code (PKCE) and installs the token.
+    fn complete_login<'py>(
+        &self,
+        py: Python<'py>,
+        request: &AuthorizationRequest,
+        redirect_url: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, o) = (self.shared.core(py)?, self.shared.oauth(py)?);
+        spawn_async(
+            py,
+            complete(c, o, request.core.clone(), redirect_url),
+            |()| (),
+        )
+    }
+
+    /// Releases the client; later calls raise `ConfigError`. The session is not logged out.
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.shared.closed.store(true, Ordering::Release);
+        spawn_async(py, async { Ok(()) }, |()| ())
+    }
+
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let me = slf.unbind();
+        spawn_async(py, async move { Ok(me) }, |m| m)
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _args: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.close(py)
+    }
+
+    /// How many times this session asked for a token (logins and refreshes).
+    #[getter]
+    fn token_requests(&self) -> u64 {
+        self.shared.client.token_requests()
+    }
+
+    /// Every configuration value with its printable form and source (`argument`, `env AUTOSHARES_...`, `default`).
+    fn describe_config(&self) -> Vec<(&'static str, String, String)> {
+        self.shared.describe()
+    }
+
+    fn __repr__(&self) -> String {
+        self.shared.repr("AsyncClient")
+    }
+}
+
+/// The blocking client: the methods of `AsyncClient`, returning results; the GIL is released while waiting and
+/// Ctrl-C interrupts the wait.
+#[pyclass(frozen, module = "autoshares")]
+pub struct Client {
+    pub(crate) shared: Arc<Shared>,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (*, login = None, **options))]
+    fn new(
+        py: Python<'_>,
+        login: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        Ok(Client {
+            shared: Shared::build(py, login, options)?,
+        })
+    }
+
+    /// User operations.
+    #[getter]
+    fn users(&self) -> crate::users::Users {
+        crate::users::Users {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Trading-account operations.
+    #[getter]
+    fn accounts(&self) -> crate::accounts::Accounts {
+        crate::accounts::Accounts {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Logs in now (calls otherwise log in on first use).
+    fn login(&self, py: Python<'_>) -> PyResult<()> {
+        let c = self.shared.core(py)?;
+        block_on(py, async move { c.login().await })
+    }
+
+    /// Ends the session on the server and forgets the token.
+    fn logout(&self, py: Python<'_>) -> PyResult<()> {
+        let c = self.shared.core(py)?;
+        block_on(py, async move { c.logout().await })
+    }
+
+    /// First step of the notebook OAuth flow: the authorize URL (open it, log in, copy the address you land on).
+    #[pyo3(signature = (redirect_uri = None))]
+    fn authorization_request(
+        &self,
+        py: Python<'_>,
+        redirect_uri: Option<String>,
+    ) -> PyResult<AuthorizationRequest> {
+        let (c, o) = (self.shared.core(py)?, self.shared.oauth(py)?);
+        block_on(py, authorize(c, o, redirect_uri))
+    }
+
+    /// Second step: checks `state`, exchanges the code (PKCE) and installs the token.
+    fn complete_login(
+        &self,
+        py: Python<'_>,
+        request: &AuthorizationRequest,
+        redirect_url: String,
+    ) -> PyResult<()> {
+        let (c, o) = (self.shared.core(py)?, self.shared.oauth(py)?);
+        block_on(py, complete(c, o, request.core.clone(), redirect_url))
+    }
+
+    /// Releases the client; later calls raise `ConfigError`. The session is not logged out.
+    fn close(&self) {
+        self.shared.closed.store(true, Ordering::Release);
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
+        self.close()
+    }
+
+    /// How many times this session asked for a token (logins and refreshes).
+    #[getter]
+    fn token_requests(&self) -> u64 {
+        self.shared.client.token_requests()
+    }
+
+    /// Every configuration value with its printable form and source (`argument`, `env AUTOSHARES_...`, `default`).
+    fn describe_config(&self) -> Vec<(&'static str, String, String)> {
+        self.shared.describe()
+    }
+
+    fn __repr__(&self) -> String {
+        self.shared.repr("Client")
+    }
+}
