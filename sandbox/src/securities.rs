@@ -203,9 +203,11 @@ async fn logo(
     _c: Caller,
     Path((_, symbol)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    // The route produces `image/png` only: an unknown symbol is a bare 404, not a JSON body.
+    // The route produces `image/png` only: an unknown symbol is a 404 carrying a neutral generated image (for
+    // "?"), so that even the error answer has the documented media type.
     let Ok(security) = find(&state, &symbol, false) else {
-        return Ok(StatusCode::NOT_FOUND.into_response());
+        let png = crate::logo::logo_png(state.seed, "?");
+        return Ok((StatusCode::NOT_FOUND, [(http::header::CONTENT_TYPE, "image/png")], png).into_response());
     };
     let png = crate::logo::logo_png(state.seed, &security.symbol);
     Ok(([(http::header::CONTENT_TYPE, "image/png")], png).into_response())
