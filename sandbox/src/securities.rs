@@ -207,7 +207,12 @@ async fn logo(
     // "?"), so that even the error answer has the documented media type.
     let Ok(security) = find(&state, &symbol, false) else {
         let png = crate::logo::logo_png(state.seed, "?");
-        return Ok((StatusCode::NOT_FOUND, [(http::header::CONTENT_TYPE, "image/png")], png).into_response());
+        return Ok((
+            StatusCode::NOT_FOUND,
+            [(http::header::CONTENT_TYPE, "image/png")],
+            png,
+        )
+            .into_response());
     };
     let png = crate::logo::logo_png(state.seed, &security.symbol);
     Ok(([(http::header::CONTENT_TYPE, "image/png")], png).into_response())
