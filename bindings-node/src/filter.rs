@@ -50,7 +50,10 @@ impl TypeName for FilterInput {
 
 impl ValidateNapiValue for FilterInput {}
 
-fn literal(env: sys::napi_env, value: sys::napi_value) -> Result<std::result::Result<Value, String>> {
+fn literal(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> Result<std::result::Result<Value, String>> {
     let unknown = unsafe { Unknown::from_napi_value(env, value)? };
     Ok(match unknown.get_type()? {
         ValueType::String => Ok(Value::Str(unsafe { String::from_napi_value(env, value)? })),
@@ -67,7 +70,9 @@ fn literal(env: sys::napi_env, value: sys::napi_value) -> Result<std::result::Re
         }
         ValueType::BigInt => {
             let text = unknown.coerce_to_string()?.into_utf8()?.into_owned()?;
-            text.parse::<i64>().map(Value::Int).map_err(|_| format!("{text} is out of range"))
+            text.parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| format!("{text} is out of range"))
         }
         ValueType::Object => {
             let mut is_date = false;
@@ -134,7 +139,10 @@ fn term(i: usize, t: FilterTerm) -> autoshares::Result<Filter> {
         ("in", FilterInput::Many(vs)) => Filter::is_in(field, vs),
         ("between", FilterInput::Many(vs)) if vs.len() == 2 => {
             let mut vs = vs.into_iter();
-            let (low, high) = (vs.next().unwrap_or(Value::Int(0)), vs.next().unwrap_or(Value::Int(0)));
+            let (low, high) = (
+                vs.next().unwrap_or(Value::Int(0)),
+                vs.next().unwrap_or(Value::Int(0)),
+            );
             Filter::between(field, low, high)
         }
         ("in", _) => return Err(bad(i, "`in` takes an array of values")),
