@@ -311,7 +311,7 @@ class Gen:
         sdoc, fdocs = self.docs.get(name, ("`%s`." % m["spec"], {}))
         lines = []
         if name in self.out_models:
-            lines += self.doc_lines(sdoc) + ["#[napi(object)]", "pub struct %s {" % name]
+            lines += self.doc_lines(sdoc) + [self.napi_object(name, ""), "pub struct %s {" % name]
             body = []
             for f in m["fields"]:
                 if f["type"].endswith("Secret>") or f["type"] == "Secret":
@@ -332,7 +332,7 @@ class Gen:
         if name in self.in_models:
             lines += self.doc_lines(sdoc + "\n\nAs a request: decimals as `DecimalLike`, enums as one of their known "
                                     "values (others are refused with `VALIDATION`), times as `Date`.")
-            lines += ["#[napi(object, object_to_js = false)]", "pub struct %sInput {" % name]
+            lines += [self.napi_object(name + "Input", "object_to_js = false"), "pub struct %sInput {" % name]
             body = []
             for f in m["fields"]:
                 lines += self.doc_lines(fdocs.get(f["name"], "`%s`." % f["wire"]), "    ")
@@ -353,11 +353,18 @@ class Gen:
                       "        Ok(m::%s {" % name] + body + ["        })", "    }", "}", ""]
         return lines
 
+    def napi_object(self, name, extra):
+        """napi-derive would rename `AMSAccount` to `AmsAccount`; keep core's name so TS strings match."""
+        attrs = ["object"] + ([extra] if extra else [])
+        if re.search(r"[A-Z]{2}", name):
+            attrs.append("js_name = %s" % rust_str(name))
+        return "#[napi(%s)]" % ", ".join(attrs)
+
     def page_code(self, item):
         n = item + "Page"
         ts = self.ts_full(item)
         return ["/// One page of `%s` items: `result`, `totalCount` and the next page's link." % item,
-                "#[napi(object)]", "pub struct %s {" % n, "    /// The items of this page.",
+                self.napi_object(n, ""), "pub struct %s {" % n, "    /// The items of this page.",
                 "    pub result: Vec<%s>," % self.out_ty(item),
                 "    /// Total number of items over all pages, when the server says.",
                 "    pub total_count: Option<i32>,", "    /// Absolute URL of the next page; absent on the last page.",

@@ -19,7 +19,7 @@ test('sort and filter options are sent in the endpoint\'s own spelling', async (
     sort: { field: 'CreateDate', descending: true },
     filter: [
       { field: 'Symbol', op: 'eq', value: 'AAPL' },
-      { field: 'Quantity', op: 'between', value: ['1', 100] },
+      { field: 'Quantity', op: 'between', value: [1, { toString: () => '100.50' }] },
       { field: 'Status', op: 'in', value: [0, 1, 4] },
     ],
   }))
@@ -32,7 +32,7 @@ test('sort and filter options are sent in the endpoint\'s own spelling', async (
   assert.equal(q.get('isReport'), 'false')
   assert.equal(q.get('sortField'), 'CreateDate')
   assert.equal(q.get('desc'), 'true')
-  assert.equal(q.get('filter'), "Symbol = 'AAPL' and Quantity between 1 and 100 and Status in (0, 1, 4)")
+  assert.equal(q.get('filter'), "Symbol = 'AAPL' and Quantity between 1 and 100.5 and Status in (0, 1, 4)")
 })
 
 test('a malformed filter is a VALIDATION error and is never sent', async (t) => {
@@ -85,7 +85,7 @@ async function orderServer(t) {
   })
   await new Promise((r) => server.listen(0, '127.0.0.1', r))
   t.after(() => server.close())
-  const c = client({ baseUrl: `http://127.0.0.1:${server.address().port}`, appKey: 'k', password: { username: 'u', password: 'p' } })
+  const c = client({ url: `http://127.0.0.1:${server.address().port}`, appKey: 'k' }, { password: { username: 'u', password: 'p' } })
   t.after(() => c.close())
   return { c, seen }
 }

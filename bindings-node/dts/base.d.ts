@@ -3,6 +3,9 @@
 /** A decimal as accepted for money and quantities: a string (`'10.15'`), a number that is exactly the decimal it prints as (`10.15`; `0.1 + 0.2` is refused), or any object whose `toString()` gives the decimal (decimal.js, big.js). */
 export type DecimalLike = string | number | { toString(): string }
 
+/** A literal in a filter term: a string, boolean, `Date`, integer, or exact decimal (`DecimalLike`). */
+export type FilterValue = string | number | boolean | bigint | Date | { toString(): string }
+
 /** Stable error codes: core's kinds, plus `ABORTED` (AbortSignal) and `CLOSED` (`client.close()`). */
 export type ErrorCode =
   | 'CONFIG' | 'AUTH' | 'API' | 'RATE_LIMITED' | 'VALIDATION' | 'TRANSPORT' | 'TIMEOUT' | 'DECODE' | 'STREAM'

@@ -15,7 +15,7 @@ use crate::values::{dec, field, DecimalInput};
 use autoshares::models as m;
 
 /// `AMSAccountModel` of the vendor spec.
-#[napi(object)]
+#[napi(object, js_name = "AMSAccount")]
 pub struct AMSAccount {
     /// `Id`.
     pub id: Option<String>,
