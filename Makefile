@@ -9,7 +9,7 @@ CARGO ?= cargo
 UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
 	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
 
-.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate check-generated conformance
+.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node check-generated conformance
 .PHONY: python-env python-build test-python demo-python
 
 help:
@@ -18,7 +18,8 @@ help:
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
 	@echo "make sandbox  run the local sandbox on http://127.0.0.1:8080"
 	@echo "make doc      build the API documentation"
-	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py)"
+	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py), then the Node wrappers"
+	@echo "make generate-node  regenerate the Node wrappers from core/api.json (scripts/gen_node.py)"
 	@echo "make conformance  the SDK against Prism and the sandbox against schemathesis (vendor spec)"
 	@echo "make test-node / demo-node   the Node package's tests (node --test, tsc) / quickstart"
 	@echo "make test-python / demo-python   the Python package alone (builds it into .venv)"
@@ -39,10 +40,16 @@ test-rust:
 
 generate:
 	python3 scripts/gen_api.py
+	python3 scripts/gen_node.py
+
+# The Node binding's wrappers, from core/api.json (no vendor spec needed).
+generate-node:
+	python3 scripts/gen_node.py
 
 # The generated REST surface must match the vendor spec and the generator (skipped without ../shared).
 check-generated:
 	python3 scripts/gen_api.py --check
+	python3 scripts/gen_node.py --check
 
 conformance:
 	$(UNSET_ENV) bash tests/conformance/run.sh

@@ -6,13 +6,11 @@ use autoshares::auth::OAuthLogin;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::api::user_accounts::Accounts;
-use crate::api::users::Users;
 use crate::auth::{self, OAuthPending};
 use crate::call::{self, CallOptions, Lifecycle};
 use crate::config::{self, ClientOptions};
 
-/// What a client and its area handles share.
+/// What a client and its area handles share (the `client.<area>` getters are generated in `api/mod.rs`).
 pub struct Shared {
     pub core: autoshares::Client,
     pub life: Arc<Lifecycle>,
@@ -83,22 +81,6 @@ impl Client {
     pub fn new(env: Env, options: Option<ClientOptions>) -> Result<Self> {
         let options = options.unwrap_or_default();
         build(options).map_err(|e| crate::error::core(&env, &e))
-    }
-
-    /// User operations (`Users_*`).
-    #[napi(getter)]
-    pub fn users(&self) -> Users {
-        Users {
-            shared: self.shared.clone(),
-        }
-    }
-
-    /// Trading-account operations (`UserAccounts_*`).
-    #[napi(getter)]
-    pub fn accounts(&self) -> Accounts {
-        Accounts {
-            shared: self.shared.clone(),
-        }
     }
 
     /// Logs in now (calls otherwise log in on first use), replacing any cached token.

@@ -19,7 +19,9 @@ mod call;
 mod client;
 mod config;
 mod error;
+mod filter;
 mod models;
+mod paging;
 mod sandbox;
 mod values;
 

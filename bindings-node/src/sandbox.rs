@@ -81,6 +81,19 @@ pub struct SandboxClientOptions {
     pub max_retries: Option<u32>,
 }
 
+/// A request as the sandbox received it (`sb.recordedRequests()`).
+#[napi(object)]
+pub struct RecordedRequest {
+    /// E.g. `'POST'`.
+    pub method: String,
+    /// As received, e.g. `'/v1.0/accounts/1/orders'`.
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: Option<String>,
+    /// The raw body (UTF-8, lossy).
+    pub body: String,
+}
+
 struct Running {
     sandbox: Mutex<Option<autoshares_sandbox::Sandbox>>,
     state: AppState,
@@ -222,6 +235,38 @@ impl Sandbox {
     #[napi]
     pub fn request_count(&self, method: String, path: String) -> u32 {
         u32::try_from(self.inner.state.observations.count(&method, &path)).unwrap_or(u32::MAX)
+    }
+
+    /// The requests the sandbox received (the last 10,000, oldest first), with their raw bodies as text; header
+    /// values are never recorded.
+    ///
+    /// ```js
+    /// const body = JSON.parse(sb.recordedRequests().findLast((r) => r.method === 'POST').body)
+    /// ```
+    #[napi]
+    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        self.inner
+            .state
+            .observations
+            .requests()
+            .into_iter()
+            .map(|r| RecordedRequest {
+                method: r.method,
+                path: r.path,
+                query: r.query,
+                body: String::from_utf8_lossy(&r.body).into_owned(),
+            })
+            .collect()
+    }
+
+    /// The raw body of the last request with this method and exact path, e.g. `('POST', '/v1.0/accounts/1/orders')`.
+    #[napi]
+    pub fn last_request_body(&self, method: String, path: String) -> Option<String> {
+        self.recorded_requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.method.eq_ignore_ascii_case(&method) && r.path == path)
+            .map(|r| r.body)
     }
 
     /// Fault injection: `sb.faults.inject({ pathPrefix: '/v1.0/users', status: 503, count: 4 })`.

@@ -77,3 +77,12 @@ pub fn to_decimal(env: Env, value: DecimalInput, field: Option<String>) -> Resul
         .map(|d| d.to_string())
         .map_err(|e| crate::error::core(&env, &e))
 }
+
+/// The name of a field inside a request value, for errors: `placeParams.price`, `legs[0].side`.
+pub fn field(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}

@@ -1,6 +1,6 @@
 // A typed walk through what a trading service does first: log in as a user, find an account with enough
 // buying power for an order, and handle failures by their code. Type-checked with `tsc --noEmit --strict`
-// (`make test`) against the generated `index.d.ts`. Orders themselves arrive with core's Orders area.
+// (`make test`) against the generated `index.d.ts`, then place a limit order and list the account's orders.
 // In your own project: `import { ... } from 'autoshares'`.
 import {
   AutoSharesError,
@@ -8,7 +8,11 @@ import {
   Sandbox,
   toDecimal,
   type AccountBalance,
+  type CreateOrderInput,
   type DecimalLike,
+  type Order,
+  type OrderPage,
+  type OrderStatus,
   type UserAccount,
 } from '../../bindings-node/index.js'
 
@@ -43,7 +47,22 @@ async function main(): Promise<void> {
     const joined: Date | undefined = me.addedDate
     console.log(`${me.login} (since ${joined?.toISOString() ?? 'unknown'})`)
     const pick = await pickAccount(client, '10', '187.25')
-    if (pick) console.log(`account ${pick.account.id}: buying power ${pick.balance.stockBuyingPower}`)
+    if (pick) {
+      console.log(`account ${pick.account.id}: buying power ${pick.balance.stockBuyingPower}`)
+      const order: CreateOrderInput = { symbol: 'AAPL', side: 'Buy', type: 'Limit', quantity: '10', price: '187.25', timeInForce: 'Day' }
+      const placed: Order = await client.orders.place(pick.account.id, order) // checked by core, ClientId set
+      const status: OrderStatus | (string & {}) | undefined = placed.status
+      console.log(`order ${placed.id ?? '?'} ${status ?? 'unknown'} at ${placed.price ?? 'market'}`)
+      const first: OrderPage = await client.orders.list(pick.account.id, {
+        pageSize: 50,
+        sort: { field: 'CreateDate', descending: true },
+        filter: [{ field: 'Symbol', op: 'eq', value: 'AAPL' }],
+      })
+      console.log(`${first.totalCount ?? first.result.length} AAPL orders`)
+      for await (const page of client.orders.listPages(pick.account.id, { pageSize: 100 })) {
+        for (const o of page.result) console.log(o.id, o.symbol, o.quantity)
+      }
+    }
   } catch (err) {
     if (err instanceof AutoSharesError) {
       switch (err.code) {
