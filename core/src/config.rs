@@ -281,7 +281,7 @@ impl Config {
     }
 }
 
-fn join_prefix(base: &Url, path: &str) -> Url {
+pub(crate) fn join_prefix(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
     let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
     url.set_path(&joined);
@@ -760,9 +760,9 @@ pub(crate) fn is_loopback_host(url: &Url) -> bool {
     }
 }
 
-/// Parses a service URL: absolute, `http(s)`, no query or fragment, `https` unless on loopback; trailing `/` removed.
-pub(crate) fn parse_service_url(field: &str, raw: &str) -> Result<Url> {
-    let mut url = Url::parse(raw.trim())
+/// Parses an absolute URL that must be `https` unless it is on loopback (the one place this rule lives).
+pub(crate) fn parse_secure_url(field: &str, raw: &str) -> Result<Url> {
+    let url = Url::parse(raw.trim())
         .map_err(|e| Error::config(field, format!("`{raw}` is not a URL: {e}")))?;
     match url.scheme() {
         "https" => {}
@@ -775,6 +775,12 @@ pub(crate) fn parse_service_url(field: &str, raw: &str) -> Result<Url> {
         }
         other => return Err(Error::config(field, format!("`{raw}` has scheme `{other}`; use https"))),
     }
+    Ok(url)
+}
+
+/// Parses a service URL: [`parse_secure_url`], no query or fragment, no credentials; trailing `/` removed.
+pub(crate) fn parse_service_url(field: &str, raw: &str) -> Result<Url> {
+    let mut url = parse_secure_url(field, raw)?;
     if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
         return Err(Error::config(
             field,

@@ -217,20 +217,12 @@ impl Transport {
                     Some(t) if op.authenticated => Some(t.lease().await?),
                     _ => None,
                 };
-                let mut req = self
-                    .http
-                    .request(op.method.clone(), url.clone())
-                    .timeout(self.config.timeout())
-                    .header(APP_KEY_HEADER, header_value(self.config.app_key())?)
-                    .header(http::header::ACCEPT, "application/json")
-                    .header(http::header::USER_AGENT, self.config.user_agent())
-                    .header(REQUEST_ID_HEADER, &request_id);
-                if let Some(lease) = &lease {
-                    req = req.header(
-                        http::header::AUTHORIZATION,
-                        bearer(lease.token.access_token())?,
-                    );
-                }
+                let mut req = with_credentials(
+                    self.http.request(op.method.clone(), url.clone()),
+                    &self.config,
+                    lease.as_ref().map(|l| l.token.access_token()),
+                    &request_id,
+                )?;
                 if let Some(body) = &call.body {
                     req = req
                         .header(http::header::CONTENT_TYPE, "application/json")
@@ -356,6 +348,26 @@ impl Transport {
 pub(crate) fn new_request_id() -> String {
     let id = uuid::Uuid::new_v4();
     id.simple().to_string()[..16].to_string()
+}
+
+/// What every request carries: the timeout, `Et-App-Key`, `Accept`, `User-Agent`, `X-Request-Id`, and the bearer
+/// token when there is one. Used by the transport, the `/token` steps, `/logout` and the 401 probe alike.
+pub(crate) fn with_credentials(
+    req: reqwest::RequestBuilder,
+    config: &Config,
+    token: Option<&Secret>,
+    request_id: &str,
+) -> Result<reqwest::RequestBuilder> {
+    let req = req
+        .timeout(config.timeout())
+        .header(APP_KEY_HEADER, header_value(config.app_key())?)
+        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::USER_AGENT, config.user_agent())
+        .header(REQUEST_ID_HEADER, request_id);
+    Ok(match token {
+        Some(t) => req.header(http::header::AUTHORIZATION, bearer(t)?),
+        None => req,
+    })
 }
 
 /// A header value from a secret, marked sensitive so the HTTP stack never logs or indexes it.

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{AuthContext, Token, TokenProvider};
 use crate::error::{AuthErrorKind, Error, Result};
 use crate::secret::Secret;
-use crate::transport::{self, APP_KEY_HEADER};
+use crate::transport;
 
 /// What the server asked for, handed to a [`SecondFactor`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,22 +315,15 @@ pub(crate) async fn token_request(
 ) -> Result<StepOutcome> {
     const OP: &str = "Get_token";
     let request_id = transport::new_request_id();
-    let mut req = ctx
-        .http
-        .post(ctx.config.token_url().clone())
-        .timeout(ctx.config.timeout())
-        .header(
-            APP_KEY_HEADER,
-            transport::header_value(ctx.config.app_key())?,
-        )
-        .header(http::header::ACCEPT, "application/json")
-        .header(http::header::CONTENT_LENGTH, "0")
-        .header(transport::REQUEST_ID_HEADER, &request_id);
+    let mut req = transport::with_credentials(
+        ctx.http.post(ctx.config.token_url().clone()),
+        &ctx.config,
+        interim,
+        &request_id,
+    )?
+    .header(http::header::CONTENT_LENGTH, "0");
     for (name, value) in &headers {
         req = req.header(*name, transport::header_value(value)?);
-    }
-    if let Some(t) = interim {
-        req = req.header(http::header::AUTHORIZATION, transport::bearer(t)?);
     }
     let resp = req
         .send()
@@ -396,23 +389,16 @@ pub(crate) async fn logout(ctx: &AuthContext, token: &Token) -> Result<()> {
     const OP: &str = "Logout";
     let request_id = transport::new_request_id();
     let url = ctx.config.endpoint("/logout");
-    let resp = ctx
-        .http
-        .post(url)
-        .timeout(ctx.config.timeout())
-        .header(
-            APP_KEY_HEADER,
-            transport::header_value(ctx.config.app_key())?,
-        )
-        .header(
-            http::header::AUTHORIZATION,
-            transport::bearer(token.access_token())?,
-        )
-        .header(http::header::CONTENT_LENGTH, "0")
-        .header(transport::REQUEST_ID_HEADER, &request_id)
-        .send()
-        .await
-        .map_err(|e| transport::send_error(OP, &request_id, ctx.config.timeout(), e))?;
+    let resp = transport::with_credentials(
+        ctx.http.post(url),
+        &ctx.config,
+        Some(token.access_token()),
+        &request_id,
+    )?
+    .header(http::header::CONTENT_LENGTH, "0")
+    .send()
+    .await
+    .map_err(|e| transport::send_error(OP, &request_id, ctx.config.timeout(), e))?;
     let status = resp.status();
     if status.is_success() {
         return Ok(());

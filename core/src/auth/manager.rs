@@ -142,25 +142,17 @@ impl TokenManager {
         let config = &self.ctx.config;
         let url = config.endpoint(&format!("/v{}/users/@me/info", config.api_version()));
         let request_id = crate::transport::new_request_id();
-        let resp = self
-            .ctx
-            .http
-            .get(url)
-            .timeout(config.timeout())
-            .header(
-                crate::transport::APP_KEY_HEADER,
-                crate::transport::header_value(config.app_key())?,
-            )
-            .header(
-                http::header::AUTHORIZATION,
-                crate::transport::bearer(token.access_token())?,
-            )
-            .header(crate::transport::REQUEST_ID_HEADER, &request_id)
-            .send()
-            .await
-            .map_err(|e| {
-                crate::transport::send_error("token_probe", &request_id, config.timeout(), e)
-            })?;
+        let resp = crate::transport::with_credentials(
+            self.ctx.http.get(url),
+            config,
+            Some(token.access_token()),
+            &request_id,
+        )?
+        .send()
+        .await
+        .map_err(|e| {
+            crate::transport::send_error("token_probe", &request_id, config.timeout(), e)
+        })?;
         tracing::debug!(status = resp.status().as_u16(), request_id = %request_id, "probed the token after a 401");
         Ok(resp.status() != http::StatusCode::UNAUTHORIZED)
     }

@@ -33,7 +33,7 @@ use url::Url;
 
 use super::etna::{token_request, StepOutcome};
 use super::{AuthContext, Token, TokenProvider};
-use crate::config::{is_loopback_host, parse_service_url, OAuthSettings};
+use crate::config::{join_prefix, parse_secure_url, parse_service_url, OAuthSettings};
 use crate::error::{AuthErrorKind, Error, Result};
 use crate::secret::Secret;
 
@@ -363,8 +363,8 @@ impl OAuthLogin {
     /// Sets the endpoints instead of discovering them. Both must be `https` unless on loopback.
     pub fn endpoints(self, authorize_url: &str, token_url: &str) -> Result<Self> {
         let e = Endpoints {
-            authorize: parse_endpoint("authorization_endpoint", authorize_url)?,
-            token: parse_endpoint("token_endpoint", token_url)?,
+            authorize: parse_secure_url("authorization_endpoint", authorize_url)?,
+            token: parse_secure_url("token_endpoint", token_url)?,
         };
         let _ = self.endpoints.set(e);
         Ok(self)
@@ -374,12 +374,7 @@ impl OAuthLogin {
         if let Some(e) = self.endpoints.get() {
             return Ok(e.clone());
         }
-        let mut url = self.issuer.clone();
-        let path = format!(
-            "{}/.well-known/openid-configuration",
-            self.issuer.path().trim_end_matches('/')
-        );
-        url.set_path(&path);
+        let url = join_prefix(&self.issuer, "/.well-known/openid-configuration");
         let op = "oauth_discovery";
         let resp = oauth_http()?
             .get(url.clone())
@@ -410,8 +405,8 @@ impl OAuthLogin {
             }
         }
         let e = Endpoints {
-            authorize: parse_endpoint("authorization_endpoint", &d.authorization_endpoint)?,
-            token: parse_endpoint("token_endpoint", &d.token_endpoint)?,
+            authorize: parse_secure_url("authorization_endpoint", &d.authorization_endpoint)?,
+            token: parse_secure_url("token_endpoint", &d.token_endpoint)?,
         };
         Ok(self.endpoints.get_or_init(|| e).clone())
     }
@@ -599,15 +594,6 @@ impl TokenProvider for OAuthLogin {
             CodeExchange::Idp => Box::pin(async { Ok(()) }),
         }
     }
-}
-
-fn parse_endpoint(field: &str, raw: &str) -> Result<Url> {
-    let url =
-        Url::parse(raw).map_err(|e| Error::config(field, format!("`{raw}` is not a URL: {e}")))?;
-    if url.scheme() != "https" && !(url.scheme() == "http" && is_loopback_host(&url)) {
-        return Err(Error::config(field, format!("`{raw}` must use https")));
-    }
-    Ok(url)
 }
 
 fn to_token(resp: &oauth2::basic::BasicTokenResponse, ctx: &AuthContext) -> Token {
