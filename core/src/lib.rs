@@ -31,6 +31,7 @@ pub mod models;
 pub mod orders;
 pub mod paging;
 mod secret;
+pub mod stream;
 pub mod transport;
 
 pub use api::ext::UserRef;
