@@ -9,7 +9,7 @@ CARGO ?= cargo
 UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
 	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
 
-.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node check-generated conformance
+.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node check-generated conformance bench
 .PHONY: python-env python-build test-python demo-python
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
 	@echo "make sandbox  run the local sandbox on http://127.0.0.1:8080"
 	@echo "make doc      build the API documentation"
+	@echo "make bench    the benchmarks (criterion; ratios against baselines measured in the same run)"
 	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py), then the Node wrappers"
 	@echo "make generate-node  regenerate the Node wrappers from core/api.json (scripts/gen_node.py)"
 	@echo "make conformance  the SDK against Prism and the sandbox against schemathesis (vendor spec)"
@@ -59,6 +60,9 @@ sandbox:
 
 doc:
 	$(CARGO) doc --workspace --no-deps
+
+bench:
+	$(UNSET_ENV) $(CARGO) bench -p autoshares-benches
 
 clean:
 	$(CARGO) clean

@@ -139,6 +139,9 @@ fn decimal(field: &str, v: &str) -> FieldResult<Option<Decimal>> {
     if is_none(v) {
         return Ok(None);
     }
+    if let Some(d) = fast_decimal(v) {
+        return Ok(Some(d));
+    }
     let parsed = if v.contains(['e', 'E']) {
         Decimal::from_scientific(v)
     } else {
@@ -147,6 +150,42 @@ fn decimal(field: &str, v: &str) -> FieldResult<Option<Decimal>> {
     parsed
         .map(Some)
         .map_err(|_| bad(field, "a decimal number", v))
+}
+
+/// Plain `-123.4500` with at most 18 digits, straight into mantissa and scale (exact, like
+/// `Decimal::from_str_exact`, which handles everything else).
+fn fast_decimal(v: &str) -> Option<Decimal> {
+    let (negative, digits) = match v.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        b => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale: u32 = 0;
+    let mut seen_point = false;
+    let mut count = 0;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                count += 1;
+                if seen_point {
+                    scale += 1;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 18 || (seen_point && scale == 0) {
+        return None;
+    }
+    Some(Decimal::new(
+        if negative { -mantissa } else { mantissa },
+        scale,
+    ))
 }
 
 fn int(field: &str, v: &str) -> FieldResult<Option<i32>> {
@@ -194,11 +233,36 @@ fn us_time(field: &str, v: &str) -> FieldResult<Option<DateTime<Utc>>> {
     if is_none(v) || v.starts_with("01/01/1970 00:00:00") || v.starts_with("01/01/0001") {
         return Ok(None);
     }
+    if let Some(t) = fixed_us_time(v) {
+        return Ok(Some(t));
+    }
     if let Ok(n) = NaiveDateTime::parse_from_str(v, "%m/%d/%Y %H:%M:%S") {
         return Ok(Some(n.and_utc()));
     }
     crate::models::common::iso_datetime::parse(v)
         .map_err(|_| bad(field, "a MM/dd/yyyy HH:mm:ss time", v))
+}
+
+/// The common exact shape `MM/dd/yyyy HH:mm:ss`, without chrono's format interpreter (quotes carry three).
+fn fixed_us_time(v: &str) -> Option<DateTime<Utc>> {
+    let b = v.as_bytes();
+    if b.len() != 19
+        || b[2] != b'/'
+        || b[5] != b'/'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(6..10)? as i32, num(0..2)?, num(3..5)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// Epoch milliseconds (orders, positions); `-1` and `-62135596800000` (0001-01-01) are unset.
@@ -751,6 +815,31 @@ mod tests {
             "2026-12-04T15:30:01+00:00"
         );
         assert_eq!(q.last_size.unwrap().to_string(), "100");
+    }
+
+    #[test]
+    fn the_fast_decimal_path_agrees_with_the_exact_parser() {
+        for v in [
+            "0",
+            "189.25000",
+            "-3.5",
+            "12345678901234.5678",
+            ".5",
+            "5.",
+            "1e3",
+            "-",
+            "1.2.3",
+            "00.10",
+        ] {
+            let fast = fast_decimal(v);
+            let exact = Decimal::from_str_exact(v).ok();
+            if let Some(f) = fast {
+                assert_eq!(Some(f), exact, "{v}");
+                assert_eq!(f.to_string(), exact.unwrap().to_string(), "{v}");
+            }
+        }
+        assert_eq!(decimal("f", "1e3").unwrap().unwrap().to_string(), "1000");
+        assert!(decimal("f", "5.").is_ok());
     }
 
     #[test]
