@@ -56,10 +56,6 @@ impl<'a> Frame<'a> {
     pub fn cmd(&self) -> Option<&str> {
         self.get("Cmd")
     }
-
-    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(k, v)| (k.as_ref(), v.0.as_ref()))
-    }
 }
 
 struct FrameVisitor;
@@ -309,10 +305,10 @@ impl QuoteUpdate {
 }
 
 /// Decodes a `Quote` message.
-pub fn decode_quote(frame: &Frame<'_>) -> FieldResult<QuoteUpdate> {
+fn decode_quote(fields: Fields<'_>) -> FieldResult<QuoteUpdate> {
     let mut u = QuoteUpdate::default();
     let q = &mut u.quote;
-    for (k, v) in frame.iter() {
+    fields.each(|k, v| {
         match k {
             "Ask" => q.ask = decimal(k, v)?,
             "Bid" => q.bid = decimal(k, v)?,
@@ -355,7 +351,8 @@ pub fn decode_quote(frame: &Frame<'_>) -> FieldResult<QuoteUpdate> {
             "TradeCondition" => u.trade_condition = text(v),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     if u.security_id().is_none() {
         return Err(("Key".into(), "a quote without a security id".into()));
     }
@@ -376,10 +373,10 @@ pub struct OrderExtras {
 }
 
 /// Decodes an `Order` message into the REST order model (plus the stream-only fields).
-pub fn decode_order(frame: &Frame<'_>) -> FieldResult<(Order, OrderExtras)> {
+fn decode_order(fields: Fields<'_>) -> FieldResult<(Order, OrderExtras)> {
     let mut o = Order::default();
     let mut x = OrderExtras::default();
-    for (k, v) in frame.iter() {
+    fields.each(|k, v| {
         match k {
             "Id" => o.id = int(k, v)?,
             "SecurityId" => o.security_id = int(k, v)?,
@@ -421,7 +418,8 @@ pub fn decode_order(frame: &Frame<'_>) -> FieldResult<(Order, OrderExtras)> {
             "InitialType" => x.initial_type = text(v),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     if o.id.is_none() || o.account_id.is_none() {
         return Err((
             "Id".into(),
@@ -432,9 +430,9 @@ pub fn decode_order(frame: &Frame<'_>) -> FieldResult<(Order, OrderExtras)> {
 }
 
 /// Decodes a `Position` message into the REST position model.
-pub fn decode_position(frame: &Frame<'_>) -> FieldResult<Position> {
+fn decode_position(fields: Fields<'_>) -> FieldResult<Position> {
     let mut p = Position::default();
-    for (k, v) in frame.iter() {
+    fields.each(|k, v| {
         match k {
             "Id" => p.id = int(k, v)?,
             "AccountId" => p.account_id = int(k, v)?,
@@ -454,7 +452,8 @@ pub fn decode_position(frame: &Frame<'_>) -> FieldResult<Position> {
             "AverageClosePrice" => p.average_close_price = decimal(k, v)?,
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     if p.account_id.is_none() || p.security_id.is_none() {
         return Err((
             "AccountId".into(),
@@ -480,9 +479,9 @@ pub struct BalanceUpdate {
 }
 
 /// Decodes a balance message, including the JSON array embedded in `Items`.
-pub fn decode_balance(frame: &Frame<'_>) -> FieldResult<BalanceUpdate> {
+fn decode_balance(fields: Fields<'_>) -> FieldResult<BalanceUpdate> {
     let mut b = BalanceUpdate::default();
-    for (k, v) in frame.iter() {
+    fields.each(|k, v| {
         match k {
             "AccountId" => b.account_id = int(k, v)?,
             "CashBalance" => b.cash_balance = decimal(k, v)?,
@@ -506,7 +505,8 @@ pub fn decode_balance(frame: &Frame<'_>) -> FieldResult<BalanceUpdate> {
             }
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(b)
 }
 
@@ -532,9 +532,9 @@ pub struct WatchlistUpdate {
 }
 
 /// Decodes a `Watchlist` message.
-pub fn decode_watchlist(frame: &Frame<'_>) -> FieldResult<WatchlistUpdate> {
+fn decode_watchlist(fields: Fields<'_>) -> FieldResult<WatchlistUpdate> {
     let mut w = WatchlistUpdate::default();
-    for (k, v) in frame.iter() {
+    fields.each(|k, v| {
         match k {
             "id" | "Id" => w.watchlist_id = int(k, v)?,
             "Key" | "UserId" => w.user_id = int(k, v)?.or(w.user_id),
@@ -546,7 +546,8 @@ pub fn decode_watchlist(frame: &Frame<'_>) -> FieldResult<WatchlistUpdate> {
             "ModifyDate" => w.modify_date = us_time(k, v)?,
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(w)
 }
 
@@ -578,16 +579,17 @@ fn id_list(field: &str, v: &str) -> FieldResult<Vec<i32>> {
 }
 
 /// Decodes a `WatchlistContent` message.
-pub fn decode_watchlist_content(frame: &Frame<'_>) -> FieldResult<WatchlistContentUpdate> {
+fn decode_watchlist_content(fields: Fields<'_>) -> FieldResult<WatchlistContentUpdate> {
     let mut w = WatchlistContentUpdate::default();
-    for (k, v) in frame.iter() {
+    fields.each(|k, v| {
         match k {
             "Key" => w.watchlist_id = int(k, v)?,
             "AddedSymbols" => w.added = id_list(k, v)?,
             "RemovedSymbols" => w.removed = id_list(k, v)?,
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(w)
 }
 
@@ -641,11 +643,11 @@ fn levels(field: &str, v: &str) -> FieldResult<Vec<DepthLevel>> {
 }
 
 /// Decodes a `MarketDepth` message.
-pub fn decode_depth(frame: &Frame<'_>) -> FieldResult<DepthMessage> {
+fn decode_depth(fields: Fields<'_>) -> FieldResult<DepthMessage> {
     let mut d = DepthMessage::default();
     let mut key = None;
     let mut seq = None;
-    for (k, v) in frame.iter() {
+    fields.each(|k, v| {
         match k {
             "Key" => key = int(k, v)?,
             "Sequence" => seq = long(k, v)?,
@@ -655,7 +657,8 @@ pub fn decode_depth(frame: &Frame<'_>) -> FieldResult<DepthMessage> {
             "Asks" => d.asks = levels(k, v)?,
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     d.security_id = key.ok_or_else(|| ("Key".to_owned(), "missing".to_owned()))?;
     d.sequence = seq
         .and_then(|s| u64::try_from(s).ok())
@@ -707,42 +710,119 @@ pub struct Reply {
 
 /// Decodes one text frame of either streamer.
 pub fn decode(text: &str) -> Result<Message, DecodeError> {
-    let frame = Frame::parse(text)?;
-    let wrap = |r: (String, String)| DecodeError::new(Some(&r.0), r.1, text);
-    if let Some(cmd) = frame.cmd() {
-        return Ok(Message::Reply(Reply {
-            cmd: cmd.to_owned(),
-            ok: frame
-                .get("StatusCode")
-                .is_some_and(|s| s.eq_ignore_ascii_case("ok")),
-            session_id: frame.get("SessionId").and_then(text_opt),
-            entity_type: frame.get("EntityType").and_then(text_opt),
-            keys: frame.get("Keys").and_then(text_opt),
-            message: frame.get("Message").and_then(text_opt),
-        }));
-    }
-    let Some(entity) = frame.entity_type() else {
-        return Err(DecodeError::new(
-            None,
-            "a frame with neither EntityType nor Cmd".into(),
-            text,
-        ));
+    let wrap = |r: (String, String)| {
+        let field = (!r.0.is_empty()).then_some(r.0.as_str());
+        DecodeError::new(field, r.1, text)
     };
-    Ok(match entity {
-        "Quote" => Message::Quote(Box::new(decode_quote(&frame).map_err(wrap)?)),
-        "MarketDepth" => Message::Depth(decode_depth(&frame).map_err(wrap)?),
-        "Order" => Message::Order(Box::new(decode_order(&frame).map_err(wrap)?)),
-        "Position" => Message::Position(Box::new(decode_position(&frame).map_err(wrap)?)),
-        "AccountBalance" => {
-            Message::AccountBalance(Box::new(decode_balance(&frame).map_err(wrap)?))
+    let entity: Cow<'_, str> = match (scan_key(text, "Cmd"), scan_key(text, "EntityType")) {
+        (None, Some(entity)) => Cow::Borrowed(entity),
+        _ => {
+            // Answers to commands, and anything the fast scan cannot read: the general path.
+            let frame = Frame::parse(text)?;
+            if let Some(cmd) = frame.cmd() {
+                return Ok(Message::Reply(reply(&frame, cmd)));
+            }
+            match frame.entity_type() {
+                Some(e) => Cow::Owned(e.to_owned()),
+                None => {
+                    return Err(DecodeError::new(
+                        None,
+                        "a frame with neither EntityType nor Cmd".into(),
+                        text,
+                    ))
+                }
+            }
         }
-        "UserBalance" => Message::UserBalance(Box::new(decode_balance(&frame).map_err(wrap)?)),
-        "Watchlist" => Message::Watchlist(Box::new(decode_watchlist(&frame).map_err(wrap)?)),
+    };
+    let fields = Fields(text);
+    Ok(match entity.as_ref() {
+        "Quote" => Message::Quote(Box::new(decode_quote(fields).map_err(wrap)?)),
+        "MarketDepth" => Message::Depth(decode_depth(fields).map_err(wrap)?),
+        "Order" => Message::Order(Box::new(decode_order(fields).map_err(wrap)?)),
+        "Position" => Message::Position(Box::new(decode_position(fields).map_err(wrap)?)),
+        "AccountBalance" => {
+            Message::AccountBalance(Box::new(decode_balance(fields).map_err(wrap)?))
+        }
+        "UserBalance" => Message::UserBalance(Box::new(decode_balance(fields).map_err(wrap)?)),
+        "Watchlist" => Message::Watchlist(Box::new(decode_watchlist(fields).map_err(wrap)?)),
         "WatchlistContent" => {
-            Message::WatchlistContent(decode_watchlist_content(&frame).map_err(wrap)?)
+            Message::WatchlistContent(decode_watchlist_content(fields).map_err(wrap)?)
         }
         other => Message::Unknown(other.to_owned()),
     })
+}
+
+fn reply(frame: &Frame<'_>, cmd: &str) -> Reply {
+    Reply {
+        cmd: cmd.to_owned(),
+        ok: frame
+            .get("StatusCode")
+            .is_some_and(|s| s.eq_ignore_ascii_case("ok")),
+        session_id: frame.get("SessionId").and_then(text_opt),
+        entity_type: frame.get("EntityType").and_then(text_opt),
+        keys: frame.get("Keys").and_then(text_opt),
+        message: frame.get("Message").and_then(text_opt),
+    }
+}
+
+/// The plain string value of a top-level `"key":"value"` pair, found without parsing (a key in quotes
+/// followed by a colon cannot occur inside a string value, where quotes are escaped). `None` when absent or
+/// not a plain string.
+fn scan_key<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let needle = format!("\"{key}\"");
+    let at = text.find(&needle)? + needle.len();
+    let rest = text[at..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let value = &rest[..end];
+    (!value.contains('\\')).then_some(value)
+}
+
+/// A frame's text, read field by field without collecting the fields.
+#[derive(Clone, Copy)]
+struct Fields<'a>(&'a str);
+
+impl<'a> Fields<'a> {
+    /// Calls `f` with every `(name, value)` pair in order; stops at the first error (a field error from `f`,
+    /// or a syntax error with an empty field name).
+    fn each(self, mut f: impl FnMut(&str, &str) -> FieldResult<()>) -> FieldResult<()> {
+        let mut visitor = EachVisitor {
+            f: &mut f,
+            failed: None,
+        };
+        let mut de = serde_json::Deserializer::from_str(self.0);
+        let parsed = de.deserialize_map(&mut visitor).and_then(|()| de.end());
+        match (visitor.failed, parsed) {
+            (Some(e), _) => Err(e),
+            (None, Err(e)) => Err((String::new(), format!("not a JSON object: {e}"))),
+            (None, Ok(())) => Ok(()),
+        }
+    }
+}
+
+struct EachVisitor<'f, F> {
+    f: &'f mut F,
+    failed: Option<(String, String)>,
+}
+
+impl<'de, F: FnMut(&str, &str) -> FieldResult<()>> Visitor<'de> for &mut EachVisitor<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let raw: &'de RawValue = map.next_value()?;
+            let value = Val::from_raw(raw).map_err(serde::de::Error::custom)?;
+            if let Err(e) = (self.f)(&key, &value.0) {
+                self.failed = Some(e);
+                return Err(serde::de::Error::custom("field failed"));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn text_opt(v: &str) -> Option<String> {
