@@ -200,19 +200,26 @@ impl Conn {
     /// Adds a streamed message to a batch, applying the message-count faults.
     fn stream(&mut self, batch: &mut Batch, text: Utf8Bytes) {
         let n = self.state.streams.next_streamed(self.kind);
-        let malformed = self.hub().take_malformed_once(self.kind)
-            || self.faults.malformed_every.is_some_and(|m| n % m == 0);
-        if malformed {
-            batch.frames.push(Utf8Bytes::from(messages::malformed(
-                text.as_str(),
-                self.faults.malformed_kind,
-            )));
+        let malformed = self.hub().take_malformed_once(self.kind).or_else(|| {
+            self.faults
+                .malformed_every
+                .is_some_and(|m| n.is_multiple_of(m))
+                .then_some(self.faults.malformed_kind)
+        });
+        if let Some(kind) = malformed {
+            batch
+                .frames
+                .push(Utf8Bytes::from(messages::malformed(text.as_str(), kind)));
             batch.malformed += 1;
         }
         batch.frames.push(text);
         batch.streamed += 1;
         self.streamed += 1;
-        if self.faults.drop_every_messages.is_some_and(|d| n % d == 0) {
+        if self
+            .faults
+            .drop_every_messages
+            .is_some_and(|d| n.is_multiple_of(d))
+        {
             batch.drop = true;
         }
     }
@@ -223,6 +230,7 @@ impl Conn {
 
     /// The quote slots due now.
     fn quote_batch(&mut self) -> Batch {
+        self.faults = self.hub().faults(self.kind);
         let mut batch = Batch::default();
         let rate = self.hub().quote_rate();
         let due = self
@@ -233,7 +241,7 @@ impl Conn {
         let state = self.state.clone();
         let market = &state.market;
         for _ in 0..due {
-            if batch.drop || self.quotes.keys.is_empty() {
+            if batch.drop || self.quotes.keys.is_empty() || self.stalled() {
                 break;
             }
             let key = self.quotes.keys[self.quotes.next % self.quotes.keys.len()];
@@ -266,15 +274,18 @@ impl Conn {
                     self.stream(&mut batch, text);
                 }
             }
-            if slot % DEPTH_EVERY == 0 && !batch.drop {
+            if slot.is_multiple_of(DEPTH_EVERY) && !batch.drop {
                 let skip = self.quotes.depth.contains_key(&key) && self.hub().take_skip_depth();
                 let update = self
                     .quotes
                     .depth
                     .get_mut(&key)
                     .and_then(|book| book.update(market, key, skip));
-                if let Some(text) = update {
-                    self.stream(&mut batch, Utf8Bytes::from(text));
+                match update {
+                    Some(text) => self.stream(&mut batch, Utf8Bytes::from(text)),
+                    // Nothing changed, nothing sent: the gap waits for the next update.
+                    None if skip => self.hub().skip_depth_sequence(),
+                    None => {}
                 }
             }
         }
@@ -645,8 +656,9 @@ async fn serve(
                     return CloseReason::SlowConsumer;
                 };
                 let mut batch = Batch::default();
+                conn.faults = conn.hub().faults(conn.kind);
                 conn.stream(&mut batch, first);
-                while batch.frames.len() < DATA_BATCH && !batch.drop {
+                while batch.frames.len() < DATA_BATCH && !batch.drop && !conn.stalled() {
                     match receiver.as_mut().map(|rx| rx.try_recv()) {
                         Some(Ok(text)) => conn.stream(&mut batch, text),
                         _ => break,

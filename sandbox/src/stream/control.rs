@@ -118,10 +118,12 @@ impl Streams {
         self.set(|f| f.malformed_every = n.filter(|n| *n > 0));
     }
 
-    /// Sends one malformed frame before the next streamed message (of each streamer in scope).
+    /// Sends one malformed frame (of the kind set now) before the next streamed message (of each
+    /// streamer in scope).
     pub fn malformed_once(&self) {
         for kind in self.kinds() {
-            self.hub.0.malformed_once[index(kind)].store(true, Ordering::Relaxed);
+            let code = self.hub.faults_of(kind).malformed_kind.code();
+            self.hub.0.malformed_once[index(kind)].store(code, Ordering::Relaxed);
         }
     }
 
@@ -132,14 +134,14 @@ impl Streams {
 
     /// Makes the next `MarketDepth` update (of any connection and key) skip one sequence number.
     pub fn skip_depth_sequence_once(&self) {
-        self.hub.0.skip_depth.store(true, Ordering::Relaxed);
+        self.hub.skip_depth_sequence();
     }
 
     /// Switches every fault of the scope off (the quote rate stays).
     pub fn clear_faults(&self) {
         self.set(|f| *f = FaultSet::default());
         for kind in self.kinds() {
-            self.hub.0.malformed_once[index(kind)].store(false, Ordering::Relaxed);
+            self.hub.0.malformed_once[index(kind)].store(0, Ordering::Relaxed);
         }
         if self.in_scope(SessionType::Quote) {
             self.hub.0.skip_depth.store(false, Ordering::Relaxed);

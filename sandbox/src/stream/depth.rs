@@ -34,9 +34,11 @@ fn compute(market: &Market, security_id: i32, version: u64) -> Option<(Vec<Level
     let tick = market.tick_for(security, q.last);
     let seed = market.seed() ^ (security_id as u64).rotate_left(32);
     let size = |price: Decimal, side: u64| {
-        // Each update re-draws the sizes of about two levels per side.
-        let epoch = version / 3 + (price.mantissa() as u64 % 3);
-        let h = mix(seed ^ side ^ (price.mantissa() as u64).wrapping_mul(31) ^ epoch << 40);
+        // Each level re-draws its size every third update, the levels out of phase, so every
+        // update changes about a third of the book.
+        let m = price.normalize().mantissa().unsigned_abs() as u64;
+        let epoch = (version + m % 3) / 3;
+        let h = mix(seed ^ side ^ m.wrapping_mul(31) ^ (epoch << 40));
         ((h % 40) as i64 + 1) * 100
     };
     let mut bids = Vec::with_capacity(LEVELS);

@@ -35,7 +35,7 @@ pub mod depth;
 pub mod messages;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -239,6 +239,23 @@ pub enum Malformed {
     BadNumber,
 }
 
+impl Malformed {
+    fn code(self) -> u8 {
+        match self {
+            Malformed::InvalidJson => 1,
+            Malformed::BadNumber => 2,
+        }
+    }
+
+    fn from_code(code: u8) -> Option<Malformed> {
+        match code {
+            1 => Some(Malformed::InvalidJson),
+            2 => Some(Malformed::BadNumber),
+            _ => None,
+        }
+    }
+}
+
 /// The fault switches of one streamer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FaultSet {
@@ -293,7 +310,8 @@ struct Records {
 struct Hub {
     records: Mutex<Records>,
     faults: [Mutex<FaultSet>; 2],
-    malformed_once: [AtomicBool; 2],
+    /// One malformed frame pending: 0 none, else [`Malformed::code`] of its kind.
+    malformed_once: [AtomicU8; 2],
     streamed: [AtomicU64; 2],
     skip_depth: AtomicBool,
     quote_rate: AtomicU32,
@@ -491,9 +509,14 @@ impl StreamHub {
         self.0.streamed[index(kind)].fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Takes the one-shot malformed-frame switch of a streamer.
-    pub(crate) fn take_malformed_once(&self, kind: SessionType) -> bool {
-        self.0.malformed_once[index(kind)].swap(false, Ordering::Relaxed)
+    /// Takes the one-shot malformed-frame switch of a streamer: the kind of frame, if one is due.
+    pub(crate) fn take_malformed_once(&self, kind: SessionType) -> Option<Malformed> {
+        Malformed::from_code(self.0.malformed_once[index(kind)].swap(0, Ordering::Relaxed))
+    }
+
+    /// Sets the one-shot depth-sequence gap switch.
+    pub(crate) fn skip_depth_sequence(&self) {
+        self.0.skip_depth.store(true, Ordering::Relaxed);
     }
 
     /// Takes the one-shot depth-sequence gap switch.
