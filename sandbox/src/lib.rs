@@ -20,6 +20,17 @@
 //! live in [`store::Store`]. Values a real user would receive out of band are exposed for tests:
 //! [`Sandbox::micro_deposits`], [`Sandbox::reset_pin_code`], [`Sandbox::group_confirmation_token`].
 //!
+//! The two streaming WebSockets of `docs/STREAMING.md` ([`stream`]) are served at
+//! `ws://HOST:PORT/stream/quotes/CreateSession.txt` (quotes, market depth) and
+//! `ws://HOST:PORT/stream/data/CreateSession.txt` (orders, positions, balances, watchlists), as
+//! `GET /v1.0/streamers` announces them. Quotes come from the same simulated market as REST; data
+//! messages come from the paper-trading engine as it changes (the directory lock publishes the
+//! engine's journal when released, [`state::DirGuard`]), and the engine runs in the background
+//! while someone subscribes, so orders fill without REST calls. [`Sandbox::streams`] sets the
+//! quote rate, switches stream faults (drops, stalls, refused upgrades, malformed frames, depth
+//! gaps; per streamer) and reads the records (connections and their subscriptions, counts, every
+//! data message produced).
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sandbox = autoshares_sandbox::Sandbox::start().await?;
