@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::http::{ApiError, Caller, UserRef};
 use crate::listing::{self, MissingParams, Page, Params};
-use crate::market::mix;
+use crate::market::{mix, Market};
 use crate::models::{AccountBalance, AccountModel, UserInfoModel};
 use crate::state::{Account, AppState, Directory, User};
 use crate::wire::{dec, iso};
@@ -98,9 +98,21 @@ pub async fn account(
 }
 
 /// The balance of an account valued at the market now.
-fn valued_balance(state: &AppState, dir: &Directory, account: &Account) -> AccountBalance {
-    let v = crate::engine::valuation(&dir.trading, &state.market, account.id);
+pub fn valued_balance(market: &Market, dir: &Directory, account: &Account) -> AccountBalance {
+    let v = crate::engine::valuation(&dir.trading, market, account.id);
     AccountBalance::valued(account, &v)
+}
+
+/// The balance of a user: every balance key summed over the user's accounts (the body of
+/// `GET /users/{id}/balance-info`, and the data streamer's `UserBalance`).
+pub fn user_balance_of(market: &Market, dir: &Directory, user: &User) -> Value {
+    let balances: Vec<AccountBalance> = user
+        .account_ids
+        .iter()
+        .filter_map(|id| dir.accounts.get(id))
+        .map(|a| valued_balance(market, dir, a))
+        .collect();
+    sum_balances(&balances)
 }
 
 /// `GET /v{version}/accounts/{account_id}/info`: balances and buying power.
@@ -112,7 +124,7 @@ pub async fn balance(
     crate::orders::run_engine(&state);
     let dir = state.dir();
     let (account, _) = own_account(&dir, caller, p.account_id)?;
-    Ok(Json(valued_balance(&state, &dir, account)))
+    Ok(Json(valued_balance(&state.market, &dir, account)))
 }
 
 /// The sum of several balances, key by key (exact decimals).
@@ -196,7 +208,7 @@ async fn consolidated_balance(
     let accounts = own_accounts(&dir, caller, &ids)?;
     let balances: Vec<AccountBalance> = accounts
         .iter()
-        .map(|a| valued_balance(&state, &dir, a))
+        .map(|a| valued_balance(&state.market, &dir, a))
         .collect();
     Ok(Json(sum_balances(&balances)))
 }
@@ -217,13 +229,7 @@ async fn user_balance(
     crate::orders::run_engine(&state);
     let dir = state.dir();
     let user = crate::users::own_user(&dir, caller, p.user_id)?;
-    let balances: Vec<AccountBalance> = user
-        .account_ids
-        .iter()
-        .filter_map(|id| dir.accounts.get(id))
-        .map(|a| valued_balance(&state, &dir, a))
-        .collect();
-    Ok(Json(sum_balances(&balances)))
+    Ok(Json(user_balance_of(&state.market, &dir, user)))
 }
 
 /// A date query parameter: ISO-8601 (CATALOGUE §6.2), or .NET ticks as the spec's text says.

@@ -36,6 +36,31 @@ pub struct SandboxConfig {
     pub oauth: OAuthClientConfig,
     /// The simulated market: tick interval, start time, manual clock.
     pub market: MarketConfig,
+    /// The streaming WebSockets: quote rate, data queue size.
+    pub streams: StreamConfig,
+}
+
+/// How the streaming WebSockets start (both can be changed at run time through [`crate::Sandbox::streams`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamConfig {
+    /// Quote-streamer messages per second per connection, shared round-robin by its subscribed
+    /// securities (`Quote` and `MarketDepth`); 20 by default, up to tens of thousands.
+    pub quote_rate: u32,
+    /// Data-streamer messages queued per connection before the connection counts as a slow consumer
+    /// and is closed (recorded as [`crate::stream::CloseReason::SlowConsumer`]); 65,536 by default.
+    pub data_queue: usize,
+}
+
+/// Default quote rate (messages per second per connection).
+pub const DEFAULT_QUOTE_RATE: u32 = 20;
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            quote_rate: DEFAULT_QUOTE_RATE,
+            data_queue: 65_536,
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -49,6 +74,7 @@ impl Default for SandboxConfig {
             users: default_users(),
             oauth: OAuthClientConfig::default(),
             market: MarketConfig::default(),
+            streams: StreamConfig::default(),
         }
     }
 }
@@ -64,6 +90,7 @@ impl fmt::Debug for SandboxConfig {
             .field("users", &self.users)
             .field("oauth", &self.oauth)
             .field("market", &self.market)
+            .field("streams", &self.streams)
             .finish()
     }
 }

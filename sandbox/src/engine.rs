@@ -285,6 +285,17 @@ pub struct Position {
     pub modify_date: DateTime<Utc>,
 }
 
+impl Position {
+    /// Average open price per share (cost over quantity and contract size; 0 when flat).
+    pub fn average_open_price(&self, contract_size: Decimal) -> Decimal {
+        if self.quantity.is_zero() || contract_size.is_zero() {
+            Decimal::ZERO
+        } else {
+            (self.cost / (self.quantity * contract_size)).round_dp(4)
+        }
+    }
+}
+
 /// A cash movement or execution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
@@ -318,6 +329,18 @@ pub struct Transaction {
     pub settlement_date: DateTime<Utc>,
 }
 
+/// A change of the engine's state, journaled while the [`Directory`] lock is held and published to
+/// the data streamer when the lock is released (see [`crate::state::DirGuard`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// An order as it was right after one of its changes (its reports left out).
+    Order(Box<Order>),
+    /// A position right after a fill (quantity 0 when the fill closed it).
+    Position(Position),
+    /// The balance of this account changed (cash, positions or open orders); it is valued when published.
+    Balance(i32),
+}
+
 /// Everything the engine keeps, inside the [`Directory`] lock.
 #[derive(Debug, Default)]
 pub struct Trading {
@@ -336,6 +359,7 @@ pub struct Trading {
     /// Users other than the owner bound to an account: account id -> user id -> access type.
     pub account_users: BTreeMap<i32, BTreeMap<i32, &'static str>>,
     last_id: i32,
+    changes: Vec<Change>,
 }
 
 impl Trading {
@@ -346,6 +370,26 @@ impl Trading {
         }
         self.last_id += 1;
         self.last_id
+    }
+
+    /// Journals that the balance of an account changed (cash movements outside the engine call this).
+    pub fn note_balance(&mut self, account_id: i32) {
+        self.changes.push(Change::Balance(account_id));
+    }
+
+    /// Takes the journaled changes, oldest first.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Journals the current state of an order (without cloning its reports).
+    fn note_order(&mut self, order_id: i32) {
+        if let Some(o) = self.orders.get_mut(&order_id) {
+            let reports = std::mem::take(&mut o.reports);
+            let snapshot = Box::new(o.clone());
+            o.reports = reports;
+            self.changes.push(Change::Order(snapshot));
+        }
     }
 
     /// The positions of an account, by security id.
@@ -658,7 +702,11 @@ pub fn report(
     price: Decimal,
 ) {
     let id = trading.next_id();
+    let mut placed = None;
     if let Some(o) = trading.orders.get_mut(&order_id) {
+        if o.reports.is_empty() && o.parent_id == -1 {
+            placed = Some(o.account_id);
+        }
         o.date = now;
         o.reports.push(Report {
             id,
@@ -674,6 +722,11 @@ pub fn report(
             description: o.description.clone(),
         });
     }
+    trading.note_order(order_id);
+    // A new order counts among the account's open orders, part of its balance.
+    if let Some(account_id) = placed {
+        trading.note_balance(account_id);
+    }
 }
 
 /// Sets an order's status and records a report.
@@ -684,11 +737,16 @@ pub fn set_status(
     description: &str,
     now: DateTime<Utc>,
 ) {
+    let mut balance_changed = None;
     if let Some(o) = trading.orders.get_mut(&order_id) {
         if o.status == status {
             return;
         }
+        let was_open = o.is_open();
         o.status = status;
+        if o.parent_id == -1 && was_open != o.is_open() {
+            balance_changed = Some(o.account_id);
+        }
         o.request_status = match status {
             "Rejected" => "Rejected",
             "Filled" | "Canceled" | "Expired" | "DoneForDay" => "Complete",
@@ -700,6 +758,10 @@ pub fn set_status(
         }
     }
     report(trading, order_id, now, Decimal::ZERO, Decimal::ZERO);
+    // The count of open orders is part of the balance.
+    if let Some(account_id) = balance_changed {
+        trading.note_balance(account_id);
+    }
 }
 
 /// Applies a fill: the order, the position, the cash and a transaction.
@@ -763,6 +825,7 @@ pub fn fill(
     }
     position.day_quantity += qty;
     position.modify_date = now;
+    let position_after = position.clone();
     if position.quantity.is_zero() {
         let realized = position.realized;
         trading
@@ -817,6 +880,9 @@ pub fn fill(
         description: format!("{verb} {} {} @ {}", qty.normalize(), security.symbol, price),
         settlement_date: now + ChronoDuration::days(1),
     });
+    // The data streamer's order after a fill: the order (journaled by `report`), the position, the balance.
+    trading.changes.push(Change::Position(position_after));
+    trading.note_balance(order.account_id);
 }
 
 /// The price an order may execute at now, if any (after trigger and limit checks).

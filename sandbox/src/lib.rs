@@ -20,6 +20,17 @@
 //! live in [`store::Store`]. Values a real user would receive out of band are exposed for tests:
 //! [`Sandbox::micro_deposits`], [`Sandbox::reset_pin_code`], [`Sandbox::group_confirmation_token`].
 //!
+//! The two streaming WebSockets of `docs/STREAMING.md` ([`stream`]) are served at
+//! `ws://HOST:PORT/stream/quotes/CreateSession.txt` (quotes, market depth) and
+//! `ws://HOST:PORT/stream/data/CreateSession.txt` (orders, positions, balances, watchlists), as
+//! `GET /v1.0/streamers` announces them. Quotes come from the same simulated market as REST; data
+//! messages come from the paper-trading engine as it changes (the directory lock publishes the
+//! engine's journal when released, [`state::DirGuard`]), and the engine runs in the background
+//! while someone subscribes, so orders fill without REST calls. [`Sandbox::streams`] sets the
+//! quote rate, switches stream faults (drops, stalls, refused upgrades, malformed frames, depth
+//! gaps; per streamer) and reads the records (connections and their subscriptions, counts, every
+//! data message produced).
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sandbox = autoshares_sandbox::Sandbox::start().await?;
@@ -58,6 +69,7 @@ pub mod recording;
 pub mod securities;
 pub mod state;
 pub mod store;
+pub mod stream;
 pub mod streamers;
 pub mod transfers;
 pub mod users;
@@ -73,13 +85,17 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    default_users, MarginType, OAuthClientConfig, SandboxConfig, TestAccountSeed, TestUser,
-    PIN_STEP_CORRECT, PIN_STEP_VENDOR,
+    default_users, MarginType, OAuthClientConfig, SandboxConfig, StreamConfig, TestAccountSeed,
+    TestUser, PIN_STEP_CORRECT, PIN_STEP_VENDOR,
 };
 pub use faults::{FaultRule, Faults};
 pub use market::{Market, MarketConfig, Quote, Security};
 pub use recording::RecordedRequest;
 pub use state::AppState;
+pub use stream::{
+    CloseReason, ConnectionRecord, DataRecord, EntityType, Malformed, Streams, Subscription,
+};
+pub use streamers::SessionType;
 
 /// The versioned `/v{version}/...` resources, each behind [`http::api_guard`].
 pub fn api_routes(state: &AppState) -> Router<AppState> {
@@ -109,7 +125,9 @@ fn non_trading_routes() -> Router<AppState> {
 }
 
 /// The whole sandbox application: IdP, `/token`, `/logout` and the versioned resources, with the
-/// middleware stack (outermost first) recording, app-key check, fault injection.
+/// middleware stack (outermost first) recording, app-key check, fault injection; and the two
+/// streaming WebSockets ([`stream::routes`]) outside that stack (their query is their credential:
+/// it is never recorded, and they have faults of their own).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(oauth::routes())
@@ -121,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), faults::middleware))
         .layer(from_fn_with_state(state.clone(), http::require_app_key))
         .layer(from_fn_with_state(state.clone(), recording::middleware))
+        .merge(stream::routes())
         .with_state(state)
 }
 
@@ -277,6 +296,12 @@ impl Sandbox {
         self.state.faults.clone()
     }
 
+    /// The control of the streaming WebSockets (both streamers; narrow it with
+    /// [`Streams::quote`] or [`Streams::data`]): quote rate, faults and records.
+    pub fn streams(&self) -> Streams {
+        Streams::new(self.state.streams.clone())
+    }
+
     /// Makes every ETNA session, restricted and OAuth access token issued so far expired now;
     /// refresh tokens stay valid.
     pub fn expire_tokens(&self) {
@@ -293,6 +318,7 @@ impl Sandbox {
 
     /// Stops the server: signals a graceful shutdown, waits up to 2 s for open connections, then aborts.
     pub async fn shutdown(mut self) {
+        self.state.streams.shutdown();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -309,6 +335,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        self.state.streams.shutdown();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -31,6 +31,12 @@ struct Args {
     /// How often simulated prices change, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     tick_ms: u64,
+    /// Quote-streamer messages per second per connection (round-robin over its securities).
+    #[arg(long, default_value_t = autoshares_sandbox::config::DEFAULT_QUOTE_RATE)]
+    quote_rate: u32,
+    /// Data-streamer messages queued per connection before a slow client is disconnected.
+    #[arg(long, default_value_t = 65_536)]
+    data_queue: usize,
     /// Write url, app key, users, passwords and the OAuth client to this JSON file (mode 0600).
     #[arg(long)]
     credentials_file: Option<PathBuf>,
@@ -102,6 +108,10 @@ async fn main() -> std::io::Result<()> {
         market: autoshares_sandbox::MarketConfig {
             tick_interval: Duration::from_millis(args.tick_ms.max(1)),
             ..Default::default()
+        },
+        streams: autoshares_sandbox::StreamConfig {
+            quote_rate: args.quote_rate,
+            data_queue: args.data_queue.max(1),
         },
         ..SandboxConfig::default()
     };

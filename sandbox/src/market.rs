@@ -198,6 +198,8 @@ pub struct Quote {
     pub bid_size: i64,
     /// Shares (or contracts) at the ask.
     pub ask_size: i64,
+    /// Shares (or contracts) of the last trade.
+    pub last_size: i64,
     /// Today's open.
     pub open: Decimal,
     /// Today's high so far.
@@ -1032,6 +1034,7 @@ impl Market {
             last,
             bid_size: size(1),
             ask_size: size(2),
+            last_size: size(3),
             open: today.open,
             high: today.high,
             low: today.low,

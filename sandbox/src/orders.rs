@@ -777,7 +777,7 @@ async fn details(
                 "ExpireDate": date_ms(o.expire_date.unwrap_or_else(crate::wire::empty_date)), "ExtendedHours": o.extended_hours,
                 "Exchange": base["Exchange"], "Currency": "USD", "TimeInForce": o.time_in_force, "Price": opt_dec(o.price),
                 "StopPrice": opt_dec(o.stop_price), "Type": o.order_type, "InitialType": o.order_type, "Quantity": dec(o.quantity),
-                "TransactionDateText": r.date.format("%m/%d/%Y %H:%M:%S").to_string(), "Side": o.side, "Legs": [],
+                "TransactionDateText": crate::wire::us_datetime(r.date), "Side": o.side, "Legs": [],
                 "ParentId": o.parent_id, "Name": base["Name"], "UnderlyingSymbol": base["UnderlyingSymbol"],
                 "UnderlyingId": base["UnderlyingId"], "UnderlyingStrike": base["UnderlyingStrike"],
                 "UnderlyingOptionType": base["UnderlyingOptionType"], "UnderlyingExpirationDate": base["UnderlyingExpirationDate"],

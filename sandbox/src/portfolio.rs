@@ -96,11 +96,7 @@ pub fn position_json(state: &AppState, dir: &Directory, p: &Position) -> Value {
         .and_then(|a| dir.users.get(&a.owner_id))
         .map(|u| format!("{} {}", u.seed.first_name, u.seed.last_name))
         .unwrap_or_default();
-    let average = if p.quantity.is_zero() {
-        Decimal::ZERO
-    } else {
-        (p.cost / (p.quantity * cs)).round_dp(4)
-    };
+    let average = p.average_open_price(cs);
     let mut v = json!({
         "Id": p.id, "AccountId": p.account_id, "SecurityId": p.security_id,
         "Symbol": s.map(|s| s.symbol.clone()).unwrap_or_default(),

@@ -59,6 +59,8 @@ pub struct Shared {
     pub rest: Mutex<crate::store::Store>,
     /// The securities universe and simulated prices.
     pub market: Market,
+    /// The two streaming WebSockets: connections, subscriptions, faults and records.
+    pub streams: crate::stream::StreamHub,
 }
 
 impl AppState {
@@ -76,14 +78,20 @@ impl AppState {
             faults: Faults::default(),
             rest: Mutex::new(crate::store::Store::new(config.seed)),
             market: Market::new(config.seed, &config.market),
+            streams: crate::stream::StreamHub::new(&config.streams),
         }))
     }
 }
 
 impl Shared {
-    /// Locks the directory (a poisoned lock is recovered: the data stays usable for tests).
-    pub fn dir(&self) -> MutexGuard<'_, Directory> {
-        self.directory.lock().unwrap_or_else(|e| e.into_inner())
+    /// Locks the directory (a poisoned lock is recovered: the data stays usable for tests). When the
+    /// guard is released, the changes the engine journaled meanwhile are published to the data
+    /// streamer, in order, before the lock is given up.
+    pub fn dir(&self) -> DirGuard<'_> {
+        DirGuard {
+            guard: self.directory.lock().unwrap_or_else(|e| e.into_inner()),
+            shared: self,
+        }
     }
 
     /// Locks the store of the non-trading resources (lock order: directory before store).
@@ -125,6 +133,36 @@ impl Shared {
             .verification_codes
             .insert(username.to_string(), code.clone());
         code
+    }
+}
+
+/// The lock on the [`Directory`]: derefs to it, and on release publishes what the engine journaled
+/// ([`crate::engine::Change`]) through [`crate::stream::publish_changes`], still under the lock, so
+/// the data streamer sees every change in the order it happened.
+pub struct DirGuard<'a> {
+    guard: MutexGuard<'a, Directory>,
+    shared: &'a Shared,
+}
+
+impl std::ops::Deref for DirGuard<'_> {
+    type Target = Directory;
+    fn deref(&self) -> &Directory {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for DirGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Directory {
+        &mut self.guard
+    }
+}
+
+impl Drop for DirGuard<'_> {
+    fn drop(&mut self) {
+        let changes = self.guard.trading.take_changes();
+        if !changes.is_empty() && !std::thread::panicking() {
+            crate::stream::publish_changes(self.shared, &self.guard, changes);
+        }
     }
 }
 

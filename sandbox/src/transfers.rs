@@ -439,6 +439,7 @@ fn book(
     };
     if transfer.status == TransferStatus::Complete {
         account.cash += transfer.cash_delta();
+        dir.trading.note_balance(account_id);
     }
     let model = TransferResource::from(&transfer);
     store.transfers.push(transfer);

@@ -5,6 +5,10 @@
 //! (case-insensitive, 409 on a duplicate), securities must exist in the market (409 otherwise) and
 //! appear at most once. An absent watchlist, a read-only one being changed, a security already in the
 //! list or not in it are 409 as well.
+//!
+//! Every change is published to the data streamer (under the store lock, so in order):
+//! `Watchlist` (key: the user) on create, rename and delete, `WatchlistContent` (key: the
+//! watchlist) on securities added or removed.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -424,6 +428,12 @@ pub async fn create(
         modify_date: now,
     };
     let model = WatchlistModel::new(&state.market, &w, q.result_include_securities);
+    state.streams.publish_watchlist(&w, false);
+    if !w.securities.is_empty() {
+        state
+            .streams
+            .publish_watchlist_content(id, &w.securities, &[]);
+    }
     store.watchlists.insert(id, w);
     Ok(Json(model))
 }
@@ -452,7 +462,10 @@ pub async fn remove(
 ) -> Result<Response, ApiError> {
     let (mut store, user_id) = user_store(&state, caller, p.user_id)?;
     writable(&mut store, user_id, p.watchlist_id)?;
-    store.watchlists.remove(&p.watchlist_id);
+    if let Some(mut w) = store.watchlists.remove(&p.watchlist_id) {
+        w.modify_date = Utc::now();
+        state.streams.publish_watchlist(&w, true);
+    }
     Ok(crate::extract::no_content())
 }
 
@@ -523,6 +536,9 @@ fn add(
     }
     w.securities.push(security_id);
     w.modify_date = Utc::now();
+    state
+        .streams
+        .publish_watchlist_content(watchlist_id, &[security_id], &[]);
     Ok(Json(WatchlistModel::new(&state.market, w, true)))
 }
 
@@ -543,6 +559,9 @@ fn take_out(
         )));
     }
     w.modify_date = Utc::now();
+    state
+        .streams
+        .publish_watchlist_content(watchlist_id, &[], &[security_id]);
     Ok(Json(WatchlistModel::new(&state.market, w, true)))
 }
 
@@ -628,6 +647,7 @@ pub async fn rename(
     let w = writable(&mut store, user_id, p.watchlist_id)?;
     w.name = name.clone();
     w.modify_date = Utc::now();
+    state.streams.publish_watchlist(w, false);
     Ok(Json(IdAndName {
         id: p.watchlist_id,
         name,

@@ -26,6 +26,23 @@ pub fn date_ms(d: DateTime<Utc>) -> Value {
     json!(d.timestamp_millis())
 }
 
+/// `MM/dd/yyyy HH:mm:ss` in UTC, the vendor's text date (order `...DateText`, streamed quotes and
+/// watchlists).
+pub fn us_datetime(d: DateTime<Utc>) -> String {
+    d.format("%m/%d/%Y %H:%M:%S").to_string()
+}
+
+/// A decimal as the streamers write numbers: a string with at least five decimals (`"189.25000"`),
+/// more when the value has them.
+pub fn text_number(d: Decimal) -> String {
+    let d = d.normalize();
+    if d.scale() < 5 {
+        format!("{d:.5}")
+    } else {
+        d.to_string()
+    }
+}
+
 /// The vendor's empty date, `0001-01-01T00:00:00Z`.
 pub fn empty_date() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0)
