@@ -29,6 +29,7 @@ demo: demo-rust demo-node demo-python
 
 demo-rust:
 	$(CARGO) run --quiet -p autoshares-examples --bin quickstart
+	$(CARGO) run --quiet -p autoshares-examples --bin stream_quotes
 
 test: lint check-generated test-rust test-node test-python conformance
 

@@ -37,7 +37,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut stream = client
         .stream()
         .config(config)
-        .subscribe([Topic::quote("AAPL"), Topic::quote("MSFT"), Topic::quote("SPY")])
+        .subscribe([
+            Topic::quote("AAPL"),
+            Topic::quote("MSFT"),
+            Topic::quote("SPY"),
+        ])
         .subscribe(Topic::account(account))
         .await?;
 
@@ -61,7 +65,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if quotes == 6 && order_id.is_none() {
                     let order = OrderRequest::market("AAPL", OrderSide::Buy, 10).build()?;
                     let placed = client.orders().place(account, order).await?;
-                    println!("placed market order {} (buy 10 AAPL)", placed.id.unwrap_or_default());
+                    println!(
+                        "placed market order {} (buy 10 AAPL)",
+                        placed.id.unwrap_or_default()
+                    );
                     order_id = placed.id;
                 }
             }
@@ -81,7 +88,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "position {} quantity {} average open price {}",
                     p.symbol.as_deref().unwrap_or("?"),
                     p.quantity.unwrap_or_default(),
-                    p.average_open_price.map(|d| d.to_string()).unwrap_or_default(),
+                    p.average_open_price
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                 );
             }
             Event::AccountBalance(b) if order_id.is_some() => {
@@ -98,7 +107,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     break;
                 }
             }
-            Event::State { streamer, state } => println!("{} streamer: {state:?}", streamer.as_str()),
+            Event::State { streamer, state } => {
+                println!("{} streamer: {state:?}", streamer.as_str())
+            }
             _ => {}
         }
     }

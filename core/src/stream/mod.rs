@@ -484,6 +484,27 @@ impl MarketStream {
             .unwrap_or(ConnectionState::Connecting)
     }
 
+    /// Waits until both streamers are [`ConnectionState::Live`]: connected, session created, every desired
+    /// subscription sent. Fails if one of them has closed for good. Wrap it in a timeout to bound the wait.
+    pub async fn ready(&self) -> Result<()> {
+        let mut rx = self.shared.states.subscribe();
+        let state = rx
+            .wait_for(|m| {
+                m.values().any(|s| *s == ConnectionState::Closed)
+                    || (m.len() == 2 && m.values().all(|s| *s == ConnectionState::Live))
+            })
+            .await
+            .map_err(|_| Error::Stream {
+                message: "the stream has stopped".into(),
+            })?;
+        match state.iter().find(|(_, s)| **s == ConnectionState::Closed) {
+            Some((streamer, _)) => Err(Error::Stream {
+                message: format!("the {} streamer has closed", streamer.as_str()),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// A receiver of the states of both streamers, to observe them without consuming events.
     pub fn states(&self) -> watch::Receiver<BTreeMap<Streamer, ConnectionState>> {
         self.shared.states.subscribe()

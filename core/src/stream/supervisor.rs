@@ -297,26 +297,33 @@ impl Supervisor {
                     Ok((ws, sid)) => {
                         attempt = 0;
                         self.shared.stat(|s| s.connects += 1);
-                        if let Some((since_instant, since)) = lost.take() {
-                            self.shared.stat(|s| s.reconnects += 1);
-                            self.shared
-                                .set_state(self.streamer, ConnectionState::Recovered);
-                            self.shared.set_state(self.streamer, ConnectionState::Live);
-                            self.shared.hub.push(Event::Gap {
-                                streamer: self.streamer,
-                                since,
-                                down_for: since_instant.elapsed(),
-                            });
-                            if self.streamer == Streamer::Data && self.cfg().reconcile {
-                                tokio::spawn(reconcile(self.shared.clone()));
+                        let mut conn = Connection::new(&self.shared, self.streamer, ws, sid);
+                        // Live only once every desired subscription is sent.
+                        let end = match conn.subscribe_desired().await {
+                            Err(e) => End::Lost(e),
+                            Ok(()) => {
+                                if let Some((since_instant, since)) = lost.take() {
+                                    self.shared.stat(|s| s.reconnects += 1);
+                                    self.shared
+                                        .set_state(self.streamer, ConnectionState::Recovered);
+                                    self.shared.set_state(self.streamer, ConnectionState::Live);
+                                    self.shared.hub.push(Event::Gap {
+                                        streamer: self.streamer,
+                                        since,
+                                        down_for: since_instant.elapsed(),
+                                    });
+                                    if self.streamer == Streamer::Data
+                                        && self.shared.config.reconcile
+                                    {
+                                        tokio::spawn(reconcile(self.shared.clone()));
+                                    }
+                                } else {
+                                    self.shared.set_state(self.streamer, ConnectionState::Live);
+                                }
+                                ever_live = true;
+                                conn.pump(&mut self.controls).await
                             }
-                        } else {
-                            self.shared.set_state(self.streamer, ConnectionState::Live);
-                        }
-                        ever_live = true;
-                        let end = Connection::new(&self.shared, self.streamer, ws, sid)
-                            .pump(&mut self.controls)
-                            .await;
+                        };
                         match end {
                             End::Closed => {
                                 self.shared
@@ -524,11 +531,13 @@ impl<'s> Connection<'s> {
             .collect()
     }
 
-    async fn pump(mut self, controls: &mut mpsc::UnboundedReceiver<Control>) -> End {
+    /// Sends `Subscribe.txt` for every desired key of this streamer.
+    async fn subscribe_desired(&mut self) -> std::result::Result<(), String> {
         let keys = self.desired_keys();
-        if let Err(e) = self.send_keys(true, &keys).await {
-            return End::Lost(e);
-        }
+        self.send_keys(true, &keys).await
+    }
+
+    async fn pump(mut self, controls: &mut mpsc::UnboundedReceiver<Control>) -> End {
         let cfg = self.cfg().clone();
         let tick_every = cfg
             .stale_after
