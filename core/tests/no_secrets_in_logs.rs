@@ -1,7 +1,8 @@
 //! Captures every log record (TRACE, every crate: ours, the sandbox's, reqwest's, hyper's) during full logins and
 //! checks that no password, PIN, verification code, token, client secret or app key appears in them, nor in the
-//! `Debug` and `Display` output of the objects that hold them. One test per binary: it installs the global
-//! subscriber.
+//! `Debug` and `Display` output of the objects that hold them, and that no streamer session id (a credential
+//! the vendor's protocol puts in the WebSocket URL) is logged during a stream with a drop and a recovery.
+//! One test per binary: it installs the global subscriber.
 
 mod common;
 
@@ -100,6 +101,41 @@ async fn a_full_session_logs_no_secret() {
     o.users().me().await.unwrap();
     let oauth_tokens = std::fs::read_to_string(&oauth_file).unwrap();
 
+    // A stream: discovery, connect (the streamer session id travels in the URL), a drop, recovery, reconnect.
+    let mut stream_sessions: Vec<String> = Vec::new();
+    let session_ids = |sb: &Sandbox| -> Vec<String> {
+        sb.state()
+            .rest()
+            .streamer_sessions
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let t = password_client(&sb, "trader");
+    let mut s = t
+        .stream()
+        .subscribe([autoshares::stream::Topic::quote("AAPL")])
+        .await
+        .unwrap();
+    s.ready().await.unwrap();
+    stream_sessions.extend(session_ids(&sb));
+    shown += &format!("{s:?}");
+    let quotes = sb.streams().quote();
+    quotes.drop_every_messages(Some(quotes.messages_sent() + 2));
+    while s.stats().reconnects == 0 {
+        tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
+            .await
+            .unwrap();
+    }
+    quotes.drop_every_messages(None);
+    stream_sessions.extend(session_ids(&sb));
+    s.close().await;
+    assert!(
+        stream_sessions.len() >= 3,
+        "{} streamer sessions",
+        stream_sessions.len()
+    );
+
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("autoshares.request"),
@@ -129,7 +165,8 @@ async fn a_full_session_logs_no_secret() {
             }
         }
     }
-    assert!(secrets.len() >= 9, "{} secrets collected", secrets.len());
+    secrets.extend(stream_sessions);
+    assert!(secrets.len() >= 12, "{} secrets collected", secrets.len());
     for secret in &secrets {
         assert!(secret.len() >= 4, "a secret too short to search for");
         assert!(

@@ -33,6 +33,7 @@
 //!   overflow is an [`Event::Overflow`], never a silent loss).
 
 mod book;
+mod handshake;
 mod hours;
 mod hub;
 mod supervisor;

@@ -13,7 +13,6 @@ use rust_decimal::Decimal;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{timeout, Instant};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Url;
@@ -411,15 +410,18 @@ impl Supervisor {
             .append_pair("Password", session)
             .append_pair("HttpClientType", "WebSocket");
         let stream_err = |message: String| Error::Stream { message };
-        let request = url
-            .as_str()
-            .into_client_request()
-            .map_err(|e| stream_err(format!("bad streamer request: {e}")))?;
         let limit = self.cfg().connect_timeout;
-        let (mut ws, _) = timeout(limit, tokio_tungstenite::connect_async(request))
+        let user_agent = self.shared.client.config().user_agent();
+        let mut ws = timeout(limit, super::handshake::connect(&url, user_agent))
             .await
             .map_err(|_| stream_err(format!("connecting took over {limit:?}")))?
-            .map_err(|e| stream_err(format!("connect to {}: {e}", self.url)))?;
+            .map_err(|e| {
+                stream_err(format!(
+                    "{} streamer at {}: {e}",
+                    self.streamer.as_str(),
+                    self.url
+                ))
+            })?;
         let first = timeout(limit, ws.next())
             .await
             .map_err(|_| stream_err("no CreateSession.txt answer".into()))?;
