@@ -635,6 +635,41 @@ async fn level_two_books_are_sequence_checked_and_resynced_on_a_gap() {
 }
 
 #[tokio::test]
+async fn depth_that_the_environment_does_not_serve_is_a_clear_error_not_silence() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    sb.streams().set_depth_silent(true);
+    let config = StreamConfig {
+        depth_timeout: Duration::from_millis(500),
+        ..test_config()
+    };
+    let mut s = c
+        .stream()
+        .config(config)
+        .subscribe([Topic::depth("AAPL"), Topic::quote("AAPL")])
+        .await
+        .unwrap();
+    let ev = wait_for(&mut s, Duration::from_secs(10), "the depth failure", |e| {
+        matches!(e, Event::SubscriptionFailed { .. })
+    })
+    .await;
+    let Event::SubscriptionFailed { topic, message } = ev else {
+        unreachable!()
+    };
+    assert_eq!(topic, Topic::depth("AAPL"));
+    assert!(message.contains("market depth is not offered"), "{message}");
+    assert_eq!(s.subscriptions(), vec![Topic::quote("AAPL")]);
+    // The quotes go on, and the silent depth key does not make the connection look stale.
+    wait_for(&mut s, Duration::from_secs(10), "a quote", |e| {
+        matches!(e, Event::Quote(_))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    assert_eq!(s.stats().reconnects, 0);
+    s.close().await;
+}
+
+#[tokio::test]
 async fn refused_reconnects_back_off_then_recover_with_the_same_subscriptions() {
     let sb = Sandbox::start().await.unwrap();
     let c = password_client(&sb, "trader");

@@ -463,6 +463,7 @@ impl Conn {
                 (EntityType::Quote, false) => {
                     self.quotes.quote.remove(&id);
                 }
+                (_, true) if self.hub().depth_silent() => {}
                 (_, true) => {
                     let book = self.quotes.depth.entry(id).or_default();
                     if let Some(snapshot) = book.snapshot(&self.state.market, id) {

@@ -137,6 +137,12 @@ impl Streams {
         self.hub.skip_depth_sequence();
     }
 
+    /// Behaves like an environment without Level II: `MarketDepth` subscriptions are acknowledged but no
+    /// snapshot or update is ever sent (the silent case a client must detect on its own).
+    pub fn set_depth_silent(&self, on: bool) {
+        self.hub.set_depth_silent(on);
+    }
+
     /// Switches every fault of the scope off (the quote rate stays).
     pub fn clear_faults(&self) {
         self.set(|f| *f = FaultSet::default());

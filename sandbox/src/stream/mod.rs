@@ -314,6 +314,7 @@ struct Hub {
     malformed_once: [AtomicU8; 2],
     streamed: [AtomicU64; 2],
     skip_depth: AtomicBool,
+    depth_silent: AtomicBool,
     quote_rate: AtomicU32,
     data_queue: usize,
     shutdown: watch::Sender<bool>,
@@ -349,6 +350,7 @@ impl StreamHub {
             malformed_once: Default::default(),
             streamed: Default::default(),
             skip_depth: AtomicBool::new(false),
+            depth_silent: AtomicBool::new(false),
             quote_rate: AtomicU32::new(config.quote_rate),
             data_queue: config.data_queue.max(1),
             shutdown,
@@ -515,6 +517,15 @@ impl StreamHub {
     }
 
     /// Sets the one-shot depth-sequence gap switch.
+    /// Whether depth subscriptions are accepted but never served (see [`Streams::set_depth_silent`]).
+    pub(crate) fn depth_silent(&self) -> bool {
+        self.0.depth_silent.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_depth_silent(&self, on: bool) {
+        self.0.depth_silent.store(on, Ordering::Relaxed);
+    }
+
     pub(crate) fn skip_depth_sequence(&self) {
         self.0.skip_depth.store(true, Ordering::Relaxed);
     }
