@@ -86,22 +86,22 @@ OPS = {
     ("POST", "/v{version}/users/{userId}/agreements/{agreementId}/sign"): dict(name="sign"),
     # Orders
     ("GET", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="get"),
-    ("PUT", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="replace", validate="modify"),
-    ("DELETE", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="cancel"),
+    ("PUT", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="replace", validate="modify", safety="replace"),
+    ("DELETE", "/v{version}/accounts/{accountId}/orders/{orderId}"): dict(name="cancel", safety="cancel"),
     ("GET", "/v{version}/accounts/{accountId}/orders/{orderId}/details"): dict(name="details"),
     ("GET", "/v{version}/accounts/{accountId}/verified/orders/{orderId}"): dict(name="verified"),
     ("GET", "/v{version}/accounts/{accountId}/preview/limits/{symbol}"): dict(name="limits"),
     ("GET", "/v{version}/accounts/{accountId}/orders"): dict(name="list", sort_default="Id"),
-    ("POST", "/v{version}/accounts/{accountId}/orders"): dict(name="place", validate="create"),
+    ("POST", "/v{version}/accounts/{accountId}/orders"): dict(name="place", validate="create", safety="place"),
     ("PUT", "/v{version}/accounts/{accountId}/preview/orders/{orderId}"): dict(name="preview_replace", validate="modify", idempotent=True),
     ("POST", "/v{version}/orders/consolidated"): dict(name="consolidated"),
     ("POST", "/v{version}/accounts/{accountId}/preview/orders"): dict(name="preview", validate="create"),
     # SyncOrders
     ("GET", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="get"),
-    ("PUT", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="replace", validate="modify"),
-    ("DELETE", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="cancel"),
+    ("PUT", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="replace", validate="modify", safety="replace"),
+    ("DELETE", "/v{version}/accounts/{accountId}/syncorders/{orderId}"): dict(name="cancel", safety="cancel"),
     ("GET", "/v{version}/accounts/{accountId}/syncorders"): dict(name="list", sort_default="Id"),
-    ("POST", "/v{version}/accounts/{accountId}/syncorders"): dict(name="place", validate="create"),
+    ("POST", "/v{version}/accounts/{accountId}/syncorders"): dict(name="place", validate="create", safety="place"),
     ("PUT", "/v{version}/accounts/{accountId}/preview/syncorders/{orderId}"): dict(name="preview_replace", validate="modify", idempotent=True),
     ("POST", "/v{version}/accounts/{accountId}/preview/syncorders"): dict(name="preview", validate="create"),
     # MutualFunds
@@ -704,7 +704,7 @@ def area_code(g, tag, module, handle, accessor, ops):
                     paged=paged, page_style=("page" if "page" in qnames else "pageNumber") if paged else None,
                     sort_style=style, sort_default=conf.get("sort_default"),
                     sort_required=any(p.get("required") for p in query if p["name"] in sort_names),
-                    filter=has_filter, fixed=fixed, returns=ret, response=kind, validate=conf.get("validate"),
+                    filter=has_filter, fixed=fixed, returns=ret, response=kind, validate=conf.get("validate"), safety=conf.get("safety"),
                     headers=[p["name"] for p in header_p])
         metas.append(meta)
         if meta["custom"] or handle is None:
@@ -767,6 +767,19 @@ def validate_path(p, var, lines, indent):
         lines.append('%scrate::api::ext::positive("%s", %s as i64)?;' % (indent, name, var))
     if p.get("format") == "uuid":
         lines.append('%scrate::api::ext::guid("%s", &%s)?;' % (indent, name, var))
+
+
+def send_line(m, src, send):
+    """The statement that sends `call`: through `order_safety` for place, replace and cancel."""
+    safety = m.get("safety")
+    # Area handles hold `&Client`, builders own a `Client`.
+    client = "&self.client" if src else "self.client"
+    if safety in ("place", "replace"):
+        return "crate::order_safety::submit(%s, \"%s\", %saccount_id, %s%s.client_id.as_deref(), call).await" % (
+            client, safety, src, src, ident(m["body"]["name"]))
+    if safety == "cancel":
+        return "crate::order_safety::cancel(%s, %saccount_id, %sorder_id, call).await" % (client, src, src)
+    return "self.client.transport().%s(call).await" % send
 
 
 def method_code(m, needs):
@@ -835,8 +848,10 @@ def method_code(m, needs):
                 lines.append("        let %s: String = %s.into();" % (ident(p["name"]), ident(p["name"])))
             if p["type"] == "UserRef":
                 pass
+        if m.get("safety") == "replace":
+            lines.append("        let %s = crate::orders::with_modify_client_id(%s);" % (ident(m["body"]["name"]), ident(m["body"]["name"])))
         lines += call_lines("", "        ")
-        lines.append("        self.client.transport().%s(call).await" % send)
+        lines.append("        " + send_line(m, "", send))
         lines.append("    }")
         return ("\n".join(lines).replace("fn %s(&self, user_id: UserRef" % ident(name), "fn %s(&self, user_id: impl Into<UserRef>" % ident(name)).replace(
             "        let user_id_param = user_id.to_param()?;", "        let user_id_param = user_id.into().to_param()?;"), "")
@@ -925,7 +940,7 @@ def method_code(m, needs):
                   '            sort.apply(SortStyle::%s, &mut call.query)?;' % m["sort_style"], '        }']
     if m["filter"]:
         extra += ['        if let Some(f) = &self.filter {', '            call.query.push(("filter", f.render()?));', '        }']
-    extra += ["        self.client.transport().%s(call).await" % send, "    }"]
+    extra += ["        " + send_line(m, "self.", send), "    }"]
     if item:
         extra += ["", "    /// Every item of every page from the requested one on, fetched page by page as the stream is read.",
                   "    pub fn stream(self) -> impl futures::Stream<Item = Result<%s>> + Send + 'static {" % item,

@@ -9,7 +9,7 @@ export type FilterValue = string | number | boolean | bigint | Date | { toString
 /** Stable error codes: core's kinds, plus `ABORTED` (AbortSignal) and `CLOSED` (`client.close()`). */
 export type ErrorCode =
   | 'CONFIG' | 'AUTH' | 'API' | 'RATE_LIMITED' | 'VALIDATION' | 'TRANSPORT' | 'TIMEOUT' | 'DECODE' | 'STREAM'
-  | 'TOKEN_STORE' | 'ABORTED' | 'CLOSED'
+  | 'TOKEN_STORE' | 'AMBIGUOUS_ORDER' | 'ABORTED' | 'CLOSED'
 
 /** Why authentication failed (`err.authKind` when `err.code === 'AUTH'`). */
 export type AuthErrorKind =
@@ -46,5 +46,7 @@ export declare class AutoSharesError extends Error {
   readonly operation?: string
   /** For `API`: the server's own error code, when its body has one. */
   readonly serverCode?: string
+  /** For `AMBIGUOUS_ORDER`: the order's `ClientId` (for a cancel, the order id), to look it up before resending. */
+  readonly clientId?: string
 }
 

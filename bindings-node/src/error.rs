@@ -48,6 +48,7 @@ pub struct ErrorFields {
     pub step: Option<String>,
     pub operation: Option<String>,
     pub server_code: Option<String>,
+    pub client_id: Option<String>,
 }
 
 impl ToNapiValue for ErrorFields {
@@ -62,6 +63,7 @@ impl ToNapiValue for ErrorFields {
             ("step", v.step),
             ("operation", v.operation),
             ("serverCode", v.server_code),
+            ("clientId", v.client_id),
         ];
         for (k, s) in strings {
             if let Some(s) = s {
@@ -113,6 +115,14 @@ pub fn fields_of(e: &CoreError) -> ErrorFields {
         | CoreError::Transport { operation, .. }
         | CoreError::Timeout { operation, .. }
         | CoreError::Decode { operation, .. } => f.operation = Some(operation.clone()),
+        CoreError::AmbiguousOrderOutcome {
+            operation,
+            client_id,
+            ..
+        } => {
+            f.operation = Some(operation.clone());
+            f.client_id = Some(client_id.clone());
+        }
         _ => {}
     }
     f

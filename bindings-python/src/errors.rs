@@ -23,6 +23,7 @@ pub fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Decode => "DecodeError",
         ErrorKind::Stream => "StreamError",
         ErrorKind::TokenStore => "TokenStoreError",
+        ErrorKind::AmbiguousOrder => "AmbiguousOrderError",
         _ => "AutoSharesError",
     }
 }
@@ -112,6 +113,14 @@ fn fields<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
             d.set_item("request_id", request_id)?;
         }
         Error::TokenStore { path, .. } => d.set_item("path", path)?,
+        Error::AmbiguousOrderOutcome {
+            operation,
+            client_id,
+            ..
+        } => {
+            d.set_item("operation", operation)?;
+            d.set_item("client_id", client_id)?;
+        }
         _ => {}
     }
     Ok(d)

@@ -292,6 +292,7 @@ impl Sandbox {
             count,
             status,
             retry_after,
+            ..sandbox::FaultRule::new("", "", 0, 0)
         });
     }
 

@@ -124,6 +124,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A place, replace or cancel ended without a definite answer, and reconciling by `ClientId` could not
+    /// tell whether it took effect. The order may or may not exist: look it up by `client_id` before acting.
+    #[error("{operation} of order with ClientId {client_id} has an unknown outcome: {message}")]
+    AmbiguousOrderOutcome {
+        /// `place`, `replace` or `cancel`.
+        operation: String,
+        /// The `ClientId` the order was sent with (for a cancel: the order id).
+        client_id: String,
+        /// What happened: the last transport or server error and the reconciliation reads.
+        message: String,
+    },
+
     /// A token store could not be read or written (malformed file, bad permissions, I/O error).
     #[error("token store `{path}`: {message}")]
     TokenStore {
@@ -165,11 +177,13 @@ pub enum ErrorKind {
     Stream,
     /// [`Error::TokenStore`]
     TokenStore,
+    /// [`Error::AmbiguousOrderOutcome`]
+    AmbiguousOrder,
 }
 
 impl ErrorKind {
     /// Every kind, for bindings that build one error class per kind.
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::Config,
         ErrorKind::Auth,
         ErrorKind::Api,
@@ -180,10 +194,11 @@ impl ErrorKind {
         ErrorKind::Decode,
         ErrorKind::Stream,
         ErrorKind::TokenStore,
+        ErrorKind::AmbiguousOrder,
     ];
 
     /// The stable code string: `CONFIG`, `AUTH`, `API`, `RATE_LIMITED`, `VALIDATION`, `TRANSPORT`, `TIMEOUT`,
-    /// `DECODE`, `STREAM`, `TOKEN_STORE`.
+    /// `DECODE`, `STREAM`, `TOKEN_STORE`, `AMBIGUOUS_ORDER`.
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Config => "CONFIG",
@@ -196,6 +211,7 @@ impl ErrorKind {
             ErrorKind::Decode => "DECODE",
             ErrorKind::Stream => "STREAM",
             ErrorKind::TokenStore => "TOKEN_STORE",
+            ErrorKind::AmbiguousOrder => "AMBIGUOUS_ORDER",
         }
     }
 }
@@ -285,6 +301,7 @@ impl Error {
             Error::Decode { .. } => ErrorKind::Decode,
             Error::Stream { .. } => ErrorKind::Stream,
             Error::TokenStore { .. } => ErrorKind::TokenStore,
+            Error::AmbiguousOrderOutcome { .. } => ErrorKind::AmbiguousOrder,
         }
     }
 

@@ -28,6 +28,7 @@ pub mod config;
 mod error;
 pub mod filter;
 pub mod models;
+pub mod order_safety;
 pub mod orders;
 pub mod paging;
 mod secret;

@@ -392,6 +392,15 @@ pub fn with_client_id(mut order: CreateOrder) -> CreateOrder {
     order
 }
 
+/// Gives a replace a `ClientId` (a fresh one unless the caller set one), so an indefinite outcome can be
+/// reconciled by looking the replacement order up (see [`crate::order_safety`]).
+pub fn with_modify_client_id(mut order: ModifyOrder) -> ModifyOrder {
+    if order.client_id.as_deref().is_none_or(str::is_empty) {
+        order.client_id = Some(uuid::Uuid::new_v4().simple().to_string());
+    }
+    order
+}
+
 fn positive(field: &str, v: Option<Decimal>, what: &str) -> Result<Decimal> {
     match v {
         None => Err(Error::validation(field, format!("{what} is required"))),

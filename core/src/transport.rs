@@ -109,6 +109,7 @@ fn encode_segment(value: &str, out: &mut String) {
 }
 
 /// A call to make: the operation, its path parameters, query and JSON body.
+#[derive(Clone)]
 pub(crate) struct Call<'a> {
     pub(crate) op: &'static Operation,
     pub(crate) params: &'a [(&'a str, &'a str)],

@@ -4,6 +4,12 @@
 //! itself, with its status, an optional `Retry-After` and `{"Message":"Injected fault"}`. Rules are
 //! checked in the order they were injected; the first live match wins. Faults run after the app-key
 //! check and before authentication.
+//!
+//! By default a fault answers *instead of* the handler (nothing happened on the server). With
+//! [`FaultRule::after_act`] the request is handled first (an order is placed, replaced or cancelled) and
+//! then the client gets the fault anyway, optionally after a delay (so a client times out) or as a
+//! connection cut in the middle of the body ([`FaultRule::reset_after_act`]): the cases where a client
+//! cannot tell whether its order exists.
 
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +34,12 @@ pub struct FaultRule {
     pub status: u16,
     /// `Retry-After` header value to send, if any (e.g. `"1"`).
     pub retry_after: Option<String>,
+    /// Let the handler act first, then answer with the fault (default: answer instead of acting).
+    pub after_act: bool,
+    /// Wait this long before answering (with `after_act`, after the handler ran).
+    pub delay: Option<std::time::Duration>,
+    /// Instead of a status, send the handler's status and headers and cut the body (after acting).
+    pub reset: bool,
 }
 
 impl FaultRule {
@@ -39,7 +51,30 @@ impl FaultRule {
             count,
             status,
             retry_after: None,
+            after_act: false,
+            delay: None,
+            reset: false,
         }
+    }
+
+    /// The same rule, applied after the handler has acted (the client gets the fault; the change stays).
+    pub fn after_act(mut self) -> FaultRule {
+        self.after_act = true;
+        self
+    }
+
+    /// The same rule, answering only after `delay` (with [`FaultRule::after_act`], a client with a shorter
+    /// timeout gives up while the server has acted).
+    pub fn with_delay(mut self, delay: std::time::Duration) -> FaultRule {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// A rule that lets the handler act, then cuts the connection in the middle of the answer's body.
+    pub fn reset_after_act(method: &str, path_prefix: &str, count: u32) -> FaultRule {
+        let mut rule = FaultRule::new(method, path_prefix, count, 200).after_act();
+        rule.reset = true;
+        rule
     }
 
     /// The same rule with a `Retry-After` header.
@@ -115,6 +150,25 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     else {
         return next.run(request).await;
     };
+    if rule.after_act {
+        let acted = next.run(request).await;
+        if let Some(d) = rule.delay {
+            tokio::time::sleep(d).await;
+        }
+        if rule.reset {
+            let (parts, _) = acted.into_parts();
+            let cut = futures::stream::iter([
+                Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"Id\":")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                )),
+            ]);
+            return Response::from_parts(parts, axum::body::Body::from_stream(cut));
+        }
+    } else if let Some(d) = rule.delay {
+        tokio::time::sleep(d).await;
+    }
     let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut response = (status, ApiError::InjectedFault.body()).into_response();
     if let Some(value) = rule

@@ -280,6 +280,9 @@ async fn faults_429_with_retry_after_before_auth_after_app_key() {
         count: 5,
         status: 500,
         retry_after: None,
+        after_act: false,
+        delay: None,
+        reset: false,
     });
     assert_eq!(
         ctx.get("/v1.0/users/@me/info", None).await.0,

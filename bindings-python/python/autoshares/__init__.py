@@ -38,6 +38,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from autoshares._login import oauth_login, password_login
     from autoshares.errors import (
+        AmbiguousOrderError,
         ApiError,
         AuthError,
         AutoSharesError,
@@ -69,6 +70,7 @@ _LAZY = {
     "password_login": "autoshares._login",
     **dict.fromkeys(
         [
+            "AmbiguousOrderError",
             "ApiError",
             "AuthError",
             "AutoSharesError",
@@ -114,6 +116,7 @@ __all__ = [
     "AccountPermission",
     "AccountStatus",
     "Accounts",
+    "AmbiguousOrderError",
     "ApiError",
     "AsyncAccounts",
     "AsyncClient",

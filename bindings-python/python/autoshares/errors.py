@@ -123,7 +123,17 @@ class TokenStoreError(AutoSharesError):
     path: str = ""
 
 
+class AmbiguousOrderError(AutoSharesError):
+    """A place, replace or cancel ended without a definite answer and reconciling by `client_id` could not tell
+    whether it took effect. Look the order up by `client_id` before sending it again."""
+
+    code: ClassVar[str] = "AMBIGUOUS_ORDER"
+    operation: str = ""
+    client_id: str = ""
+
+
 __all__ = [
+    "AmbiguousOrderError",
     "ApiError",
     "AuthError",
     "AutoSharesError",

@@ -119,6 +119,7 @@ impl<'c> SyncOrders<'c> {
         order_id: i32,
         modify_params: ModifyOrder,
     ) -> Result<Order> {
+        let modify_params = crate::orders::with_modify_client_id(modify_params);
         crate::orders::validate_modify(order_id, &modify_params)?;
         crate::api::ext::positive("account_id", account_id as i64)?;
         let account_id_param = account_id.to_string();
@@ -131,7 +132,14 @@ impl<'c> SyncOrders<'c> {
         #[allow(unused_mut)]
         let mut call = Call::new(&REPLACE_ORDER, &params);
         call.body = Some(crate::transport::to_json(&modify_params)?);
-        self.client.transport().json(call).await
+        crate::order_safety::submit(
+            self.client,
+            "replace",
+            account_id,
+            modify_params.client_id.as_deref(),
+            call,
+        )
+        .await
     }
     /// Cancel an order
     ///
@@ -147,7 +155,7 @@ impl<'c> SyncOrders<'c> {
         ];
         #[allow(unused_mut)]
         let mut call = Call::new(&CANCEL_ORDER, &params);
-        self.client.transport().empty(call).await
+        crate::order_safety::cancel(self.client, account_id, order_id, call).await
     }
     /// Get filtered orders
     ///
@@ -344,7 +352,14 @@ impl SyncOrdersPlaceRequest {
             call.query.push(("exchange", v.clone()));
         }
         call.body = Some(crate::transport::to_json(&self.place_params)?);
-        self.client.transport().json(call).await
+        crate::order_safety::submit(
+            &self.client,
+            "place",
+            self.account_id,
+            self.place_params.client_id.as_deref(),
+            call,
+        )
+        .await
     }
 }
 
