@@ -8,8 +8,9 @@ use crate::auth::{
     AuthContext, FileTokenStore, MemoryTokenStore, OAuthLogin, PasswordLogin, StaticSecondFactor,
     Token, TokenProvider, TokenStore,
 };
-use crate::config::Config;
+use crate::config::{Config, Environment};
 use crate::error::{Error, Result};
+use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::transport::{Operation, Transport};
 
 /// An AutoShares API client. Cloning is cheap and clones share the session and connection pool.
@@ -105,6 +106,7 @@ pub struct ClientBuilder {
     config: Option<Config>,
     provider: Option<Arc<dyn TokenProvider>>,
     store: Option<Arc<dyn TokenStore>>,
+    rate_limits: Option<RateLimits>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -113,6 +115,7 @@ impl fmt::Debug for ClientBuilder {
             .field("config", &self.config)
             .field("provider", &self.provider)
             .field("store", &self.store)
+            .field("rate_limits", &self.rate_limits)
             .finish()
     }
 }
@@ -143,6 +146,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Client-side rate limits: calls over a limit wait their turn (see [`crate::ratelimit`]). Default: none
+    /// for the local sandbox, [`RateLimits::published`] for every other environment.
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = Some(limits);
+        self
+    }
+
     /// Builds the client. Nothing is sent until the first call.
     pub fn build(self) -> Result<Client> {
         let config = match self.config {
@@ -165,10 +175,17 @@ impl ClientBuilder {
             config: config.clone(),
         };
         let tokens = Arc::new(TokenManager::new(provider, store, ctx.clone()));
+        let limits = self
+            .rate_limits
+            .unwrap_or_else(|| match config.environment() {
+                Environment::Sandbox => RateLimits::none(),
+                _ => RateLimits::published(),
+            });
         let transport = Transport {
             http,
             config,
             tokens: Some(tokens.clone()),
+            limiter: Arc::new(RateLimiter::new(limits)),
         };
         Ok(Client {
             inner: Arc::new(Inner {

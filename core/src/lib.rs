@@ -31,6 +31,7 @@ pub mod models;
 pub mod order_safety;
 pub mod orders;
 pub mod paging;
+pub mod ratelimit;
 mod secret;
 pub mod stream;
 pub mod transport;

@@ -168,6 +168,7 @@ pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) config: Arc<Config>,
     pub(crate) tokens: Option<Arc<TokenManager>>,
+    pub(crate) limiter: Arc<crate::ratelimit::RateLimiter>,
 }
 
 impl Transport {
@@ -212,8 +213,15 @@ impl Transport {
                 .build();
             let mut refreshed = false;
             let mut attempt = 0u32;
+            let category = crate::ratelimit::Category::of(&op.method, op.path);
+            let account = call
+                .params
+                .iter()
+                .find(|(name, _)| *name == "accountId")
+                .and_then(|(_, v)| v.parse::<i32>().ok());
             loop {
                 attempt += 1;
+                self.limiter.acquire(category, account).await;
                 let lease = match &self.tokens {
                     Some(t) if op.authenticated => Some(t.lease().await?),
                     _ => None,
@@ -233,6 +241,7 @@ impl Transport {
                 }
                 let result = async {
                     let resp = req.send().await?;
+                    self.limiter.observe(category, account, resp.headers());
                     let status = resp.status();
                     let retry_after = resp
                         .headers()

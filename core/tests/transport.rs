@@ -260,3 +260,27 @@ async fn a_login_against_a_silent_server_times_out() {
     assert!(started.elapsed() < Duration::from_secs(5));
     held.abort();
 }
+
+#[tokio::test]
+async fn a_burst_over_the_rate_limit_waits_its_turn_instead_of_failing() {
+    use autoshares::ratelimit::{Category, RateLimits};
+    let sb = autoshares_sandbox::Sandbox::start().await.unwrap();
+    let window = std::time::Duration::from_millis(400);
+    let c = autoshares::Client::builder()
+        .config(common::config(&sb).build().unwrap())
+        .login(common::password_login(&sb, "trader"))
+        .rate_limits(RateLimits::none().with(Category::Queries, 4).window(window))
+        .build()
+        .unwrap();
+    c.login().await.unwrap();
+    let started = tokio::time::Instant::now();
+    let calls = (0..12).map(|_| {
+        let c = c.clone();
+        async move { c.users().me().await }
+    });
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(|r| r.is_ok()), "every call succeeded");
+    // 12 calls at 4 per window: the last four cannot start before two windows have passed.
+    assert!(started.elapsed() >= window * 2, "{:?}", started.elapsed());
+    assert_eq!(sb.request_count("GET", "/v1.0/users/@me/info"), 12);
+}
