@@ -460,10 +460,13 @@ class Gen:
         core_args = ", ".join(n for n, _, k in params if k in ("pos", "body"))
         call = "c.%s().%s(%s)" % (area["accessor"], raw(op["name"]), core_args)
         name = op["name"]
+        doc = "/// `%s`: the arguments converted, the core future." % op["id"]
         if not self.builder(op):
-            return ["fn call_%s(%s) -> %s {" % (name, decl, fut), "    let c = shared.core(py)?;"] + \
+            return [doc, "fn call_%s(%s) -> %s {" % (name, decl, fut), "    let c = shared.core(py)?;"] + \
                 ["    " + s for s in conv] + ["    Ok(async move { %s.await })" % call, "}", ""]
-        lines = ["fn request_%s(%s) -> PyResult<%s> {" % (name, decl, self.request_type(op)),
+        lines = ["/// `%s`: the arguments converted into core's request (sent by `call_%s`, streamed by the" % (op["id"], name),
+                 "/// `_iter` twins of paged lists).",
+                 "fn request_%s(%s) -> PyResult<%s> {" % (name, decl, self.request_type(op)),
                  "    let c = shared.core(py)?;"] + ["    " + s for s in conv]
         lines += ["    #[allow(unused_mut)]", "    let mut req = %s;" % call]
         for n, t, k in params:
@@ -478,14 +481,15 @@ class Gen:
             lines.append("    if let Some(f) = filter { req = req.filter(cv::filter(f)?); }")
         lines += ["    Ok(req)", "}", ""]
         args = ", ".join(["shared", "py"] + [n for n, _, _ in params])
-        lines += ["fn call_%s(%s) -> %s {" % (name, decl, fut),
+        lines += [doc, "fn call_%s(%s) -> %s {" % (name, decl, fut),
                   "    Ok(request_%s(%s)?.send())" % (name, args), "}", ""]
         return lines
 
     def custom_helper(self, spec):
         decl = ", ".join(["shared: &Shared", "py: Python<'_>"] + ["%s: %s" % (n, t) for n, t in spec["args"]])
         fut = "PyResult<impl Future<Output = autoshares::Result<%s>> + Send + 'static>" % self.rs(spec["returns"])
-        return ["fn call_%s(%s) -> %s {" % (spec["name"], decl, fut), "    let c = shared.core(py)?;",
+        return ["/// `%s`: the core future (core `api/ext.rs`)." % spec["call"],
+                "fn call_%s(%s) -> %s {" % (spec["name"], decl, fut), "    let c = shared.core(py)?;",
                 "    Ok(async move { %s.await })" % spec["call"], "}", ""]
 
     def methods(self, name, params, doc, sig, paged_item, is_async):

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `c.accounts().mine()`: the core future (core `api/ext.rs`).
 fn call_mine(
     shared: &Shared,
     py: Python<'_>,
@@ -26,6 +27,7 @@ fn call_mine(
     Ok(async move { c.accounts().mine().await })
 }
 
+/// `c.accounts().get(account_id)`: the core future (core `api/ext.rs`).
 fn call_get(
     shared: &Shared,
     py: Python<'_>,
@@ -35,6 +37,7 @@ fn call_get(
     Ok(async move { c.accounts().get(account_id).await })
 }
 
+/// `UserAccounts_GetUserAccounts`: the arguments converted, the core future.
 fn call_of_user(
     shared: &Shared,
     py: Python<'_>,
@@ -45,6 +48,7 @@ fn call_of_user(
     Ok(async move { c.accounts().of_user(user).await })
 }
 
+/// `UserAccounts_GetAccountBalanceInfo`: the arguments converted, the core future.
 fn call_balance(
     shared: &Shared,
     py: Python<'_>,
@@ -54,6 +58,7 @@ fn call_balance(
     Ok(async move { c.accounts().balance(account_id).await })
 }
 
+/// `c.accounts().users(account_id)`: the core future (core `api/ext.rs`).
 fn call_users(
     shared: &Shared,
     py: Python<'_>,
@@ -65,6 +70,7 @@ fn call_users(
     Ok(async move { c.accounts().users(account_id).await })
 }
 
+/// `UserAccounts_GetAccountInfo`: the arguments converted, the core future.
 fn call_details(
     shared: &Shared,
     py: Python<'_>,
@@ -74,6 +80,7 @@ fn call_details(
     Ok(async move { c.accounts().details(account_id).await })
 }
 
+/// `UserAccounts_GetAccountHistory`: the arguments converted, the core future.
 fn call_history(
     shared: &Shared,
     py: Python<'_>,
@@ -88,6 +95,8 @@ fn call_history(
     Ok(async move { c.accounts().history(account_id, start_date, end_date).await })
 }
 
+/// `UserAccounts_GetAccounts`: the arguments converted into core's request (sent by `call_all`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_all(
     shared: &Shared,
     py: Python<'_>,
@@ -119,6 +128,7 @@ fn request_all(
     Ok(req)
 }
 
+/// `UserAccounts_GetAccounts`: the arguments converted, the core future.
 fn call_all(
     shared: &Shared,
     py: Python<'_>,
@@ -144,6 +154,7 @@ fn call_all(
     .send())
 }
 
+/// `UserAccounts_SetSelectedAccount`: the arguments converted, the core future.
 fn call_select(
     shared: &Shared,
     py: Python<'_>,
@@ -153,6 +164,7 @@ fn call_select(
     Ok(async move { c.accounts().select(account_id).await })
 }
 
+/// `UserAccounts_UpdateAccountAlias`: the arguments converted, the core future.
 fn call_set_alias(
     shared: &Shared,
     py: Python<'_>,
@@ -163,6 +175,7 @@ fn call_set_alias(
     Ok(async move { c.accounts().set_alias(account_id, alias).await })
 }
 
+/// `UserAccounts_AddAccountToUser`: the arguments converted, the core future.
 fn call_add_user(
     shared: &Shared,
     py: Python<'_>,
@@ -176,6 +189,7 @@ fn call_add_user(
     Ok(async move { c.accounts().add_user(user, account_id, access_type).await })
 }
 
+/// `UserAccounts_RemoveAccountFromUser`: the arguments converted, the core future.
 fn call_remove_user(
     shared: &Shared,
     py: Python<'_>,
@@ -189,6 +203,7 @@ fn call_remove_user(
     Ok(async move { c.accounts().remove_user(user, account_id).await })
 }
 
+/// `UserAccounts_AddAccountToUser`: the arguments converted, the core future.
 fn call_add_user_by_name(
     shared: &Shared,
     py: Python<'_>,
@@ -205,6 +220,7 @@ fn call_add_user_by_name(
     })
 }
 
+/// `UserAccounts_GetConsolidatedBalance`: the arguments converted, the core future.
 fn call_consolidated_balance(
     shared: &Shared,
     py: Python<'_>,
@@ -214,6 +230,7 @@ fn call_consolidated_balance(
     Ok(async move { c.accounts().consolidated_balance(account_ids).await })
 }
 
+/// `UserAccounts_GetAccountsHistory`: the arguments converted, the core future.
 fn call_consolidated_history(
     shared: &Shared,
     py: Python<'_>,
@@ -232,6 +249,7 @@ fn call_consolidated_history(
     })
 }
 
+/// `UserAccounts_DeleteAccountAlias`: the arguments converted, the core future.
 fn call_delete_alias(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `AchRelationships_GetAchRelationship`: the arguments converted, the core future.
 fn call_get(
     shared: &Shared,
     py: Python<'_>,
@@ -28,6 +29,7 @@ fn call_get(
     Ok(async move { c.ach_relationships().get(account_id, id).await })
 }
 
+/// `AchRelationships_ModifyAchRelationship`: the arguments converted, the core future.
 fn call_modify(
     shared: &Shared,
     py: Python<'_>,
@@ -40,6 +42,7 @@ fn call_modify(
     Ok(async move { c.ach_relationships().modify(account_id, id, model).await })
 }
 
+/// `AchRelationships_CloseBankAchRelationship`: the arguments converted, the core future.
 fn call_close(
     shared: &Shared,
     py: Python<'_>,
@@ -51,6 +54,7 @@ fn call_close(
     Ok(async move { c.ach_relationships().close(account_id, id, reason).await })
 }
 
+/// `AchRelationships_GetDefaultAchRelationship`: the arguments converted, the core future.
 fn call_default_relationship(
     shared: &Shared,
     py: Python<'_>,
@@ -60,6 +64,8 @@ fn call_default_relationship(
     Ok(async move { c.ach_relationships().default_relationship(account_id).await })
 }
 
+/// `AchRelationships_GetAchRelationshipsPage`: the arguments converted into core's request (sent by `call_list`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_list(
     shared: &Shared,
     py: Python<'_>,
@@ -87,6 +93,7 @@ fn request_list(
     Ok(req)
 }
 
+/// `AchRelationships_GetAchRelationshipsPage`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -103,6 +110,7 @@ fn call_list(
     Ok(request_list(shared, py, account_id, status, page_number, page_size, sort)?.send())
 }
 
+/// `AchRelationships_ModifyAchRelationship`: the arguments converted, the core future.
 fn call_create(
     shared: &Shared,
     py: Python<'_>,
@@ -114,6 +122,7 @@ fn call_create(
     Ok(async move { c.ach_relationships().create(account_id, model).await })
 }
 
+/// `AchRelationships_CreateAchRelationshipsWithPlaid`: the arguments converted, the core future.
 fn call_create_with_plaid(
     shared: &Shared,
     py: Python<'_>,
@@ -129,6 +138,7 @@ fn call_create_with_plaid(
     })
 }
 
+/// `AchRelationships_ApproveBankAchRelationship`: the arguments converted, the core future.
 fn call_approve(
     shared: &Shared,
     py: Python<'_>,
@@ -141,6 +151,7 @@ fn call_approve(
     Ok(async move { c.ach_relationships().approve(account_id, id, model).await })
 }
 
+/// `AchRelationships_SetDefaultAchRelationship`: the arguments converted, the core future.
 fn call_set_default(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Agreements_GetUnsignedAgreements`: the arguments converted, the core future.
 fn call_unsigned(
     shared: &Shared,
     py: Python<'_>,
@@ -28,6 +29,7 @@ fn call_unsigned(
     Ok(async move { c.agreements().unsigned(user).await })
 }
 
+/// `Agreements_SignPlatformAgreement`: the arguments converted, the core future.
 fn call_sign(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `HistoricalTradeData_GetChartCompareData`: the arguments converted, the core future.
 fn call_compare(
     shared: &Shared,
     py: Python<'_>,
@@ -30,6 +31,7 @@ fn call_compare(
     Ok(async move { c.history().compare(model).await })
 }
 
+/// `HistoricalTradeData_GetChartBasicData`: the arguments converted, the core future.
 fn call_bars(
     shared: &Shared,
     py: Python<'_>,
@@ -40,6 +42,7 @@ fn call_bars(
     Ok(async move { c.history().bars(model).await })
 }
 
+/// `HistoricalTradeData_ExportToExcel`: the arguments converted, the core future.
 fn call_export(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Ipo_GetIndustries`: the arguments converted, the core future.
 fn call_industries(
     shared: &Shared,
     py: Python<'_>,
@@ -26,6 +27,7 @@ fn call_industries(
     Ok(async move { c.ipo().industries().await })
 }
 
+/// `Ipo_GetSecurityInfo_SwaggerAnonymous`: the arguments converted, the core future.
 fn call_security_info(
     shared: &Shared,
     py: Python<'_>,
@@ -34,6 +36,8 @@ fn call_security_info(
     Ok(async move { c.ipo().security_info().await })
 }
 
+/// `Ipo_GetAccountOfferings`: the arguments converted into core's request (sent by `call_offerings`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_offerings(
     shared: &Shared,
     py: Python<'_>,
@@ -58,6 +62,7 @@ fn request_offerings(
     Ok(req)
 }
 
+/// `Ipo_GetAccountOfferings`: the arguments converted, the core future.
 fn call_offerings(
     shared: &Shared,
     py: Python<'_>,
@@ -70,6 +75,7 @@ fn call_offerings(
     Ok(request_offerings(shared, py, account_id, page_number, page_size, sort, filter)?.send())
 }
 
+/// `Ipo_SubscribeOffering`: the arguments converted, the core future.
 fn call_subscribe(
     shared: &Shared,
     py: Python<'_>,
@@ -80,6 +86,7 @@ fn call_subscribe(
     Ok(async move { c.ipo().subscribe(account_id, offering_reference).await })
 }
 
+/// `Ipo_UnsubscribeOffering`: the arguments converted, the core future.
 fn call_unsubscribe(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `MutualFunds_PlaceBuyMutualFund`: the arguments converted, the core future.
 fn call_buy(
     shared: &Shared,
     py: Python<'_>,
@@ -29,6 +30,7 @@ fn call_buy(
     Ok(async move { c.mutual_funds().buy(clearing_number, resource).await })
 }
 
+/// `MutualFunds_PlaceSellMutualFund`: the arguments converted, the core future.
 fn call_sell(
     shared: &Shared,
     py: Python<'_>,
@@ -40,6 +42,7 @@ fn call_sell(
     Ok(async move { c.mutual_funds().sell(clearing_number, resource).await })
 }
 
+/// `MutualFunds_PlaceExchangeMutualFund`: the arguments converted, the core future.
 fn call_exchange(
     shared: &Shared,
     py: Python<'_>,
@@ -51,6 +54,7 @@ fn call_exchange(
     Ok(async move { c.mutual_funds().exchange(clearing_number, resource).await })
 }
 
+/// `MutualFunds_PlaceLiquidationOfMutualFund`: the arguments converted, the core future.
 fn call_liquidate(
     shared: &Shared,
     py: Python<'_>,
@@ -62,6 +66,7 @@ fn call_liquidate(
     Ok(async move { c.mutual_funds().liquidate(clearing_number, resource).await })
 }
 
+/// `MutualFunds_PreviewBuyMutualFund`: the arguments converted, the core future.
 fn call_preview_buy(
     shared: &Shared,
     py: Python<'_>,
@@ -77,6 +82,7 @@ fn call_preview_buy(
     })
 }
 
+/// `MutualFunds_PreviewSellMutualFund`: the arguments converted, the core future.
 fn call_preview_sell(
     shared: &Shared,
     py: Python<'_>,
@@ -92,6 +98,7 @@ fn call_preview_sell(
     })
 }
 
+/// `MutualFunds_PreviewExchangeMutualFund`: the arguments converted, the core future.
 fn call_preview_exchange(
     shared: &Shared,
     py: Python<'_>,
@@ -107,6 +114,7 @@ fn call_preview_exchange(
     })
 }
 
+/// `MutualFunds_PreviewLiquidationOfMutualFund`: the arguments converted, the core future.
 fn call_preview_liquidate(
     shared: &Shared,
     py: Python<'_>,
@@ -122,6 +130,7 @@ fn call_preview_liquidate(
     })
 }
 
+/// `MutualFunds_CancelOrder`: the arguments converted, the core future.
 fn call_cancel(
     shared: &Shared,
     py: Python<'_>,

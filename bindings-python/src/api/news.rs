@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `News_GetNews`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -27,6 +28,7 @@ fn call_list(
     Ok(async move { c.news().list(symbol).await })
 }
 
+/// `News_GetCorporateActions`: the arguments converted, the core future.
 fn call_corporate_actions(
     shared: &Shared,
     py: Python<'_>,

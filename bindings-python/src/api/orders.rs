@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Orders_GetOrder`: the arguments converted, the core future.
 fn call_get(
     shared: &Shared,
     py: Python<'_>,
@@ -28,6 +29,7 @@ fn call_get(
     Ok(async move { c.orders().get(account_id, order_id).await })
 }
 
+/// `Orders_ReplaceOrder`: the arguments converted, the core future.
 fn call_replace(
     shared: &Shared,
     py: Python<'_>,
@@ -44,6 +46,7 @@ fn call_replace(
     })
 }
 
+/// `Orders_CancelOrder`: the arguments converted, the core future.
 fn call_cancel(
     shared: &Shared,
     py: Python<'_>,
@@ -54,6 +57,7 @@ fn call_cancel(
     Ok(async move { c.orders().cancel(account_id, order_id).await })
 }
 
+/// `Orders_GetOrderDetails`: the arguments converted, the core future.
 fn call_details(
     shared: &Shared,
     py: Python<'_>,
@@ -64,6 +68,7 @@ fn call_details(
     Ok(async move { c.orders().details(account_id, order_id).await })
 }
 
+/// `Orders_GetVerifiedOrder`: the arguments converted, the core future.
 fn call_verified(
     shared: &Shared,
     py: Python<'_>,
@@ -74,6 +79,8 @@ fn call_verified(
     Ok(async move { c.orders().verified(account_id, order_id).await })
 }
 
+/// `Orders_GetOrderLimits`: the arguments converted into core's request (sent by `call_limits`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_limits(
     shared: &Shared,
     py: Python<'_>,
@@ -93,6 +100,7 @@ fn request_limits(
     Ok(req)
 }
 
+/// `Orders_GetOrderLimits`: the arguments converted, the core future.
 fn call_limits(
     shared: &Shared,
     py: Python<'_>,
@@ -103,6 +111,8 @@ fn call_limits(
     Ok(request_limits(shared, py, account_id, symbol, price)?.send())
 }
 
+/// `Orders_GetOrders`: the arguments converted into core's request (sent by `call_list`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_list(
     shared: &Shared,
     py: Python<'_>,
@@ -135,6 +145,7 @@ fn request_list(
     Ok(req)
 }
 
+/// `Orders_GetOrders`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -162,6 +173,8 @@ fn call_list(
     .send())
 }
 
+/// `Orders_PlaceOrder`: the arguments converted into core's request (sent by `call_place`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_place(
     shared: &Shared,
     py: Python<'_>,
@@ -187,6 +200,7 @@ fn request_place(
     Ok(req)
 }
 
+/// `Orders_PlaceOrder`: the arguments converted, the core future.
 fn call_place(
     shared: &Shared,
     py: Python<'_>,
@@ -208,6 +222,7 @@ fn call_place(
     .send())
 }
 
+/// `Orders_PreviewModifyOrder`: the arguments converted, the core future.
 fn call_preview_replace(
     shared: &Shared,
     py: Python<'_>,
@@ -224,6 +239,8 @@ fn call_preview_replace(
     })
 }
 
+/// `Orders_GetOrdersConsolidated`: the arguments converted into core's request (sent by `call_consolidated`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_consolidated(
     shared: &Shared,
     py: Python<'_>,
@@ -240,6 +257,7 @@ fn request_consolidated(
     Ok(req)
 }
 
+/// `Orders_GetOrdersConsolidated`: the arguments converted, the core future.
 fn call_consolidated(
     shared: &Shared,
     py: Python<'_>,
@@ -251,6 +269,8 @@ fn call_consolidated(
     Ok(request_consolidated(shared, py, dto, filter)?.send())
 }
 
+/// `Orders_PreviewCreateOrder`: the arguments converted into core's request (sent by `call_preview`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_preview(
     shared: &Shared,
     py: Python<'_>,
@@ -272,6 +292,7 @@ fn request_preview(
     Ok(req)
 }
 
+/// `Orders_PreviewCreateOrder`: the arguments converted, the core future.
 fn call_preview(
     shared: &Shared,
     py: Python<'_>,

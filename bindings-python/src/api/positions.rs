@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Positions_GetPositions`: the arguments converted, the core future.
 fn call_groups(
     shared: &Shared,
     py: Python<'_>,
@@ -27,6 +28,8 @@ fn call_groups(
     Ok(async move { c.positions().groups(account_id).await })
 }
 
+/// `Positions_GetTopPositions`: the arguments converted into core's request (sent by `call_top`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_top(
     shared: &Shared,
     py: Python<'_>,
@@ -42,6 +45,7 @@ fn request_top(
     Ok(req)
 }
 
+/// `Positions_GetTopPositions`: the arguments converted, the core future.
 fn call_top(
     shared: &Shared,
     py: Python<'_>,
@@ -51,6 +55,8 @@ fn call_top(
     Ok(request_top(shared, py, account_id, count)?.send())
 }
 
+/// `Positions_GetPositionBySymbol`: the arguments converted into core's request (sent by `call_by_symbol`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_by_symbol(
     shared: &Shared,
     py: Python<'_>,
@@ -71,6 +77,7 @@ fn request_by_symbol(
     Ok(req)
 }
 
+/// `Positions_GetPositionBySymbol`: the arguments converted, the core future.
 fn call_by_symbol(
     shared: &Shared,
     py: Python<'_>,
@@ -82,6 +89,8 @@ fn call_by_symbol(
     Ok(request_by_symbol(shared, py, account_id, symbol, currency, exchange)?.send())
 }
 
+/// `Positions_GetPositions`: the arguments converted into core's request (sent by `call_list`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_list(
     shared: &Shared,
     py: Python<'_>,
@@ -110,6 +119,7 @@ fn request_list(
     Ok(req)
 }
 
+/// `Positions_GetPositions`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -135,6 +145,8 @@ fn call_list(
     .send())
 }
 
+/// `Positions_GetConsolidatedPositions`: the arguments converted into core's request (sent by `call_consolidated`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_consolidated(
     shared: &Shared,
     py: Python<'_>,
@@ -151,6 +163,7 @@ fn request_consolidated(
     Ok(req)
 }
 
+/// `Positions_GetConsolidatedPositions`: the arguments converted, the core future.
 fn call_consolidated(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `PriceAlerts_GetPriceAlert`: the arguments converted, the core future.
 fn call_get(
     shared: &Shared,
     py: Python<'_>,
@@ -29,6 +30,7 @@ fn call_get(
     Ok(async move { c.price_alerts().get(user, alert_id).await })
 }
 
+/// `PriceAlerts_ModifyPriceAlertTrigger`: the arguments converted, the core future.
 fn call_modify(
     shared: &Shared,
     py: Python<'_>,
@@ -42,6 +44,7 @@ fn call_modify(
     Ok(async move { c.price_alerts().modify(user, alert_id, model).await })
 }
 
+/// `PriceAlerts_DeletePriceAlert`: the arguments converted, the core future.
 fn call_delete(
     shared: &Shared,
     py: Python<'_>,
@@ -53,6 +56,8 @@ fn call_delete(
     Ok(async move { c.price_alerts().delete(user, alert_id).await })
 }
 
+/// `PriceAlerts_GetPriceAlerts`: the arguments converted into core's request (sent by `call_list`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_list(
     shared: &Shared,
     py: Python<'_>,
@@ -74,6 +79,7 @@ fn request_list(
     Ok(req)
 }
 
+/// `PriceAlerts_GetPriceAlerts`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -89,6 +95,7 @@ fn call_list(
     Ok(request_list(shared, py, user, page_number, page_size, sort)?.send())
 }
 
+/// `PriceAlerts_CreatePriceAlert`: the arguments converted, the core future.
 fn call_create(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Securities_GetOptionById`: the arguments converted, the core future.
 fn call_option_by_id(
     shared: &Shared,
     py: Python<'_>,
@@ -27,6 +28,7 @@ fn call_option_by_id(
     Ok(async move { c.securities().option_by_id(id).await })
 }
 
+/// `Securities_GetEquityById`: the arguments converted, the core future.
 fn call_equity_by_id(
     shared: &Shared,
     py: Python<'_>,
@@ -36,6 +38,7 @@ fn call_equity_by_id(
     Ok(async move { c.securities().equity_by_id(id).await })
 }
 
+/// `Securities_GetEquityLogoBySymbol`: the arguments converted, the core future.
 fn call_logo(
     shared: &Shared,
     py: Python<'_>,
@@ -45,6 +48,8 @@ fn call_logo(
     Ok(async move { c.securities().logo(symbol).await })
 }
 
+/// `Securities_GetEquitiesByMask`: the arguments converted into core's request (sent by `call_lookup`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_lookup(
     shared: &Shared,
     py: Python<'_>,
@@ -61,6 +66,7 @@ fn request_lookup(
     Ok(req)
 }
 
+/// `Securities_GetEquitiesByMask`: the arguments converted, the core future.
 fn call_lookup(
     shared: &Shared,
     py: Python<'_>,
@@ -71,6 +77,8 @@ fn call_lookup(
     Ok(request_lookup(shared, py, mask, count, filter)?.send())
 }
 
+/// `Securities_GetOptionBySymbol`: the arguments converted into core's request (sent by `call_option`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_option(
     shared: &Shared,
     py: Python<'_>,
@@ -90,6 +98,7 @@ fn request_option(
     Ok(req)
 }
 
+/// `Securities_GetOptionBySymbol`: the arguments converted, the core future.
 fn call_option(
     shared: &Shared,
     py: Python<'_>,
@@ -100,6 +109,8 @@ fn call_option(
     Ok(request_option(shared, py, symbol, exchange, currency)?.send())
 }
 
+/// `Securities_GetEquityBySymbol`: the arguments converted into core's request (sent by `call_equity`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_equity(
     shared: &Shared,
     py: Python<'_>,
@@ -119,6 +130,7 @@ fn request_equity(
     Ok(req)
 }
 
+/// `Securities_GetEquityBySymbol`: the arguments converted, the core future.
 fn call_equity(
     shared: &Shared,
     py: Python<'_>,
@@ -129,6 +141,7 @@ fn call_equity(
     Ok(request_equity(shared, py, symbol, currency, exchange)?.send())
 }
 
+/// `Securities_GetCurrencyRate`: the arguments converted, the core future.
 fn call_currency_rate(
     shared: &Shared,
     py: Python<'_>,
@@ -143,6 +156,8 @@ fn call_currency_rate(
     })
 }
 
+/// `Securities_GetOptionChain`: the arguments converted into core's request (sent by `call_option_chain`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_option_chain(
     shared: &Shared,
     py: Python<'_>,
@@ -166,6 +181,7 @@ fn request_option_chain(
     Ok(req)
 }
 
+/// `Securities_GetOptionChain`: the arguments converted, the core future.
 fn call_option_chain(
     shared: &Shared,
     py: Python<'_>,
@@ -177,6 +193,8 @@ fn call_option_chain(
     Ok(request_option_chain(shared, py, symbol, exchange, currency, filter)?.send())
 }
 
+/// `Securities_GetOptionsExpirations`: the arguments converted into core's request (sent by `call_option_expirations`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_option_expirations(
     shared: &Shared,
     py: Python<'_>,
@@ -196,6 +214,7 @@ fn request_option_expirations(
     Ok(req)
 }
 
+/// `Securities_GetOptionsExpirations`: the arguments converted, the core future.
 fn call_option_expirations(
     shared: &Shared,
     py: Python<'_>,
@@ -206,6 +225,8 @@ fn call_option_expirations(
     Ok(request_option_expirations(shared, py, underlying, exchange, currency)?.send())
 }
 
+/// `Securities_GetOptions`: the arguments converted into core's request (sent by `call_options`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_options(
     shared: &Shared,
     py: Python<'_>,
@@ -229,6 +250,7 @@ fn request_options(
     Ok(req)
 }
 
+/// `Securities_GetOptions`: the arguments converted, the core future.
 fn call_options(
     shared: &Shared,
     py: Python<'_>,
@@ -244,6 +266,8 @@ fn call_options(
     Ok(request_options(shared, py, page_number, page_size, sort, filter)?.send())
 }
 
+/// `Securities_GetEquities`: the arguments converted into core's request (sent by `call_equities`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_equities(
     shared: &Shared,
     py: Python<'_>,
@@ -267,6 +291,7 @@ fn request_equities(
     Ok(req)
 }
 
+/// `Securities_GetEquities`: the arguments converted, the core future.
 fn call_equities(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Streamer_GetStreamersData`: the arguments converted, the core future.
 fn call_info(
     shared: &Shared,
     py: Python<'_>,
@@ -26,6 +27,7 @@ fn call_info(
     Ok(async move { c.streamers().info().await })
 }
 
+/// `Streamer_RecoverSession`: the arguments converted, the core future.
 fn call_recover_session(
     shared: &Shared,
     py: Python<'_>,

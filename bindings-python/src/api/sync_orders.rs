@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `SyncOrders_GetOrder`: the arguments converted, the core future.
 fn call_get(
     shared: &Shared,
     py: Python<'_>,
@@ -28,6 +29,7 @@ fn call_get(
     Ok(async move { c.sync_orders().get(account_id, order_id).await })
 }
 
+/// `SyncOrders_ReplaceOrder`: the arguments converted, the core future.
 fn call_replace(
     shared: &Shared,
     py: Python<'_>,
@@ -44,6 +46,7 @@ fn call_replace(
     })
 }
 
+/// `SyncOrders_CancelOrder`: the arguments converted, the core future.
 fn call_cancel(
     shared: &Shared,
     py: Python<'_>,
@@ -54,6 +57,8 @@ fn call_cancel(
     Ok(async move { c.sync_orders().cancel(account_id, order_id).await })
 }
 
+/// `SyncOrders_GetOrders`: the arguments converted into core's request (sent by `call_list`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_list(
     shared: &Shared,
     py: Python<'_>,
@@ -78,6 +83,7 @@ fn request_list(
     Ok(req)
 }
 
+/// `SyncOrders_GetOrders`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -92,6 +98,8 @@ fn call_list(
     Ok(request_list(shared, py, account_id, page_number, page_size, sort, filter)?.send())
 }
 
+/// `SyncOrders_PlaceOrder`: the arguments converted into core's request (sent by `call_place`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_place(
     shared: &Shared,
     py: Python<'_>,
@@ -117,6 +125,7 @@ fn request_place(
     Ok(req)
 }
 
+/// `SyncOrders_PlaceOrder`: the arguments converted, the core future.
 fn call_place(
     shared: &Shared,
     py: Python<'_>,
@@ -138,6 +147,7 @@ fn call_place(
     .send())
 }
 
+/// `SyncOrders_PreviewModifyOrder`: the arguments converted, the core future.
 fn call_preview_replace(
     shared: &Shared,
     py: Python<'_>,
@@ -154,6 +164,8 @@ fn call_preview_replace(
     })
 }
 
+/// `SyncOrders_PreviewCreateOrder`: the arguments converted into core's request (sent by `call_preview`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_preview(
     shared: &Shared,
     py: Python<'_>,
@@ -175,6 +187,7 @@ fn request_preview(
     Ok(req)
 }
 
+/// `SyncOrders_PreviewCreateOrder`: the arguments converted, the core future.
 fn call_preview(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Transactions_GetAllowedActivities`: the arguments converted, the core future.
 fn call_allowed_activity_types(
     shared: &Shared,
     py: Python<'_>,
@@ -27,6 +28,7 @@ fn call_allowed_activity_types(
     Ok(async move { c.transactions().allowed_activity_types(account_id).await })
 }
 
+/// `Transactions_GetAllowedTransactions`: the arguments converted, the core future.
 fn call_allowed_transaction_types(
     shared: &Shared,
     py: Python<'_>,
@@ -36,6 +38,8 @@ fn call_allowed_transaction_types(
     Ok(async move { c.transactions().allowed_transaction_types(account_id).await })
 }
 
+/// `Transactions_GetActivityReport`: the arguments converted into core's request (sent by `call_activity_report`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_activity_report(
     shared: &Shared,
     py: Python<'_>,
@@ -57,6 +61,7 @@ fn request_activity_report(
     Ok(req)
 }
 
+/// `Transactions_GetActivityReport`: the arguments converted, the core future.
 fn call_activity_report(
     shared: &Shared,
     py: Python<'_>,
@@ -68,6 +73,8 @@ fn call_activity_report(
     Ok(request_activity_report(shared, py, account_id, report_enum, sort, filter)?.send())
 }
 
+/// `Transactions_GetActivityPage`: the arguments converted into core's request (sent by `call_activity`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_activity(
     shared: &Shared,
     py: Python<'_>,
@@ -92,6 +99,7 @@ fn request_activity(
     Ok(req)
 }
 
+/// `Transactions_GetActivityPage`: the arguments converted, the core future.
 fn call_activity(
     shared: &Shared,
     py: Python<'_>,
@@ -106,6 +114,8 @@ fn call_activity(
     Ok(request_activity(shared, py, account_id, page_number, page_size, sort, filter)?.send())
 }
 
+/// `Transactions_GetTransactionReport`: the arguments converted into core's request (sent by `call_report`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_report(
     shared: &Shared,
     py: Python<'_>,
@@ -131,6 +141,7 @@ fn request_report(
     Ok(req)
 }
 
+/// `Transactions_GetTransactionReport`: the arguments converted, the core future.
 fn call_report(
     shared: &Shared,
     py: Python<'_>,
@@ -152,6 +163,8 @@ fn call_report(
     .send())
 }
 
+/// `Transactions_GetTransactionsPage`: the arguments converted into core's request (sent by `call_list`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_list(
     shared: &Shared,
     py: Python<'_>,
@@ -180,6 +193,7 @@ fn request_list(
     Ok(req)
 }
 
+/// `Transactions_GetTransactionsPage`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -205,6 +219,8 @@ fn call_list(
     .send())
 }
 
+/// `Transactions_GetConsolidatedTransactions`: the arguments converted into core's request (sent by `call_consolidated`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_consolidated(
     shared: &Shared,
     py: Python<'_>,
@@ -221,6 +237,7 @@ fn request_consolidated(
     Ok(req)
 }
 
+/// `Transactions_GetConsolidatedTransactions`: the arguments converted, the core future.
 fn call_consolidated(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Transfers_GetTransferFees`: the arguments converted, the core future.
 fn call_fees(
     shared: &Shared,
     py: Python<'_>,
@@ -28,6 +29,7 @@ fn call_fees(
     Ok(async move { c.transfers().fees(account_id, id).await })
 }
 
+/// `Transfers_GetAllowedIraConstraint`: the arguments converted, the core future.
 fn call_ira_constraints(
     shared: &Shared,
     py: Python<'_>,
@@ -44,6 +46,8 @@ fn call_ira_constraints(
     })
 }
 
+/// `Transfers_GetAchRelationshipsPage`: the arguments converted into core's request (sent by `call_list`, streamed by the
+/// `_iter` twins of paged lists).
 fn request_list(
     shared: &Shared,
     py: Python<'_>,
@@ -64,6 +68,7 @@ fn request_list(
     Ok(req)
 }
 
+/// `Transfers_GetAchRelationshipsPage`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -77,6 +82,7 @@ fn call_list(
     Ok(request_list(shared, py, account_id, page_number, page_size, sort)?.send())
 }
 
+/// `Transfers_SendAchTransfer`: the arguments converted, the core future.
 fn call_send_ach(
     shared: &Shared,
     py: Python<'_>,
@@ -88,6 +94,7 @@ fn call_send_ach(
     Ok(async move { c.transfers().send_ach(account_id, model).await })
 }
 
+/// `Transfers_SendWireTransfer`: the arguments converted, the core future.
 fn call_send_wire(
     shared: &Shared,
     py: Python<'_>,
@@ -99,6 +106,7 @@ fn call_send_wire(
     Ok(async move { c.transfers().send_wire(account_id, model).await })
 }
 
+/// `Transfers_SendCheckTransfer`: the arguments converted, the core future.
 fn call_send_check(
     shared: &Shared,
     py: Python<'_>,
@@ -110,6 +118,7 @@ fn call_send_check(
     Ok(async move { c.transfers().send_check(account_id, model).await })
 }
 
+/// `Transfers_SendZelleTransfer`: the arguments converted, the core future.
 fn call_send_zelle(
     shared: &Shared,
     py: Python<'_>,
@@ -121,6 +130,7 @@ fn call_send_zelle(
     Ok(async move { c.transfers().send_zelle(account_id, model).await })
 }
 
+/// `Transfers_CancelTransfer`: the arguments converted, the core future.
 fn call_cancel(
     shared: &Shared,
     py: Python<'_>,

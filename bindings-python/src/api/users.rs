@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `c.users().me()`: the core future (core `api/ext.rs`).
 fn call_me(
     shared: &Shared,
     py: Python<'_>,
@@ -26,6 +27,7 @@ fn call_me(
     Ok(async move { c.users().me().await })
 }
 
+/// `Users_GetUserInfo`: the arguments converted, the core future.
 fn call_info(
     shared: &Shared,
     py: Python<'_>,
@@ -36,6 +38,7 @@ fn call_info(
     Ok(async move { c.users().info(user).await })
 }
 
+/// `Users_GetUserBalanceInfo`: the arguments converted, the core future.
 fn call_balance(
     shared: &Shared,
     py: Python<'_>,
@@ -46,6 +49,7 @@ fn call_balance(
     Ok(async move { c.users().balance(user).await })
 }
 
+/// `Users_GetUserTradingSettings`: the arguments converted, the core future.
 fn call_trading_settings(
     shared: &Shared,
     py: Python<'_>,
@@ -56,6 +60,7 @@ fn call_trading_settings(
     Ok(async move { c.users().trading_settings(user).await })
 }
 
+/// `Users_SettUserTradingSettings`: the arguments converted, the core future.
 fn call_set_trading_settings(
     shared: &Shared,
     py: Python<'_>,
@@ -69,6 +74,7 @@ fn call_set_trading_settings(
     Ok(async move { c.users().set_trading_settings(user, trading_settings).await })
 }
 
+/// `Users_ChangeUserPassword`: the arguments converted, the core future.
 fn call_change_password(
     shared: &Shared,
     py: Python<'_>,
@@ -81,6 +87,7 @@ fn call_change_password(
     Ok(async move { c.users().change_password(user, user_password).await })
 }
 
+/// `c.users().by_email(&email)`: the core future (core `api/ext.rs`).
 fn call_by_email(
     shared: &Shared,
     py: Python<'_>,
@@ -90,6 +97,7 @@ fn call_by_email(
     Ok(async move { c.users().by_email(&email).await })
 }
 
+/// `Users_ResetPinCode`: the arguments converted, the core future.
 fn call_reset_pin(
     shared: &Shared,
     py: Python<'_>,
@@ -100,6 +108,7 @@ fn call_reset_pin(
     Ok(async move { c.users().reset_pin(user).await })
 }
 
+/// `Users_AddUserToGroup`: the arguments converted, the core future.
 fn call_add_to_group(
     shared: &Shared,
     py: Python<'_>,
@@ -111,6 +120,7 @@ fn call_add_to_group(
     Ok(async move { c.users().add_to_group(user, confirmation_token).await })
 }
 
+/// `Users_PatchUser`: the arguments converted, the core future.
 fn call_update(
     shared: &Shared,
     py: Python<'_>,

@@ -18,6 +18,7 @@ use crate::convert::{self as cv, FromPyInput, Out};
 use crate::paging::{AsyncItemIterator, ItemIterator};
 use crate::runtime::{block_on, spawn_async};
 
+/// `Watchlists_GetUserWatchlists`: the arguments converted, the core future.
 fn call_list(
     shared: &Shared,
     py: Python<'_>,
@@ -29,6 +30,7 @@ fn call_list(
     Ok(async move { c.watchlists().list(user, include_securities).await })
 }
 
+/// `Watchlists_CreateWatchlist`: the arguments converted, the core future.
 fn call_create(
     shared: &Shared,
     py: Python<'_>,
@@ -46,6 +48,7 @@ fn call_create(
     })
 }
 
+/// `Watchlists_GetWatchlist`: the arguments converted, the core future.
 fn call_get(
     shared: &Shared,
     py: Python<'_>,
@@ -62,6 +65,7 @@ fn call_get(
     })
 }
 
+/// `Watchlists_DeleteWatchlist`: the arguments converted, the core future.
 fn call_delete(
     shared: &Shared,
     py: Python<'_>,
@@ -73,6 +77,7 @@ fn call_delete(
     Ok(async move { c.watchlists().delete(user, watchlist_id).await })
 }
 
+/// `Watchlists_AddSecurtiy`: the arguments converted, the core future.
 fn call_add_security(
     shared: &Shared,
     py: Python<'_>,
@@ -91,6 +96,7 @@ fn call_add_security(
     })
 }
 
+/// `Watchlists_RemoveSecurity`: the arguments converted, the core future.
 fn call_remove_security(
     shared: &Shared,
     py: Python<'_>,
@@ -109,6 +115,7 @@ fn call_remove_security(
     })
 }
 
+/// `Watchlists_EditWatchlistName`: the arguments converted, the core future.
 fn call_rename(
     shared: &Shared,
     py: Python<'_>,
@@ -121,6 +128,7 @@ fn call_rename(
     Ok(async move { c.watchlists().rename(user, watchlist_id, name).await })
 }
 
+/// `Watchlists_AddSecurityById`: the arguments converted, the core future.
 fn call_add_security_by_id(
     shared: &Shared,
     py: Python<'_>,
@@ -137,6 +145,7 @@ fn call_add_security_by_id(
     })
 }
 
+/// `Watchlists_RemoveSecurityById`: the arguments converted, the core future.
 fn call_remove_security_by_id(
     shared: &Shared,
     py: Python<'_>,
