@@ -101,7 +101,7 @@ def docstring(text, indent):
 
 
 def enum_member(name):
-    """The Python member name of a Rust variant (as `tools/gen_enums.py` spelled it)."""
+    """The Python member name of a Rust variant (the spelling the enum modules have always had)."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).upper()
 
 
