@@ -9,7 +9,7 @@ CARGO ?= cargo
 UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
 	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
 
-.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node check-generated conformance bench
+.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node generate-python check-generated conformance bench
 .PHONY: python-env python-build test-python demo-python
 
 help:
@@ -19,8 +19,9 @@ help:
 	@echo "make sandbox  run the local sandbox on http://127.0.0.1:8080"
 	@echo "make doc      build the API documentation"
 	@echo "make bench    the benchmarks (criterion; ratios against baselines measured in the same run)"
-	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py), then the Node wrappers"
+	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py), then the Node and Python wrappers"
 	@echo "make generate-node  regenerate the Node wrappers from core/api.json (scripts/gen_node.py)"
+	@echo "make generate-python  regenerate the Python wrappers, models and stubs from core/api.json (scripts/gen_python.py)"
 	@echo "make conformance  the SDK against Prism and the sandbox against schemathesis (vendor spec)"
 	@echo "make test-node / demo-node   the Node package's tests (node --test, tsc) / quickstart"
 	@echo "make test-python / demo-python   the Python package alone (builds it into .venv)"
@@ -43,15 +44,21 @@ test-rust:
 generate:
 	python3 scripts/gen_api.py
 	python3 scripts/gen_node.py
+	python3 scripts/gen_python.py
 
 # The Node binding's wrappers, from core/api.json (no vendor spec needed).
 generate-node:
 	python3 scripts/gen_node.py
 
-# The generated REST surface must match the vendor spec and the generator (skipped without ../shared).
+# The Python binding's wrappers, models and stubs, from core/api.json (no vendor spec needed).
+generate-python:
+	python3 scripts/gen_python.py
+
+# The generated REST surface must match the vendor spec and the generators (skipped without ../shared).
 check-generated:
 	python3 scripts/gen_api.py --check
 	python3 scripts/gen_node.py --check
+	python3 scripts/gen_python.py --check
 
 conformance:
 	$(UNSET_ENV) bash tests/conformance/run.sh
@@ -104,7 +111,7 @@ VENV_PY := $(VENV)/bin/python
 PY_TOOLS := maturin pytest pytest-asyncio mypy ruff nbclient nbformat ipykernel
 HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 RUFF := $(VENV_PY) -m ruff --config bindings-python/pyproject.toml
-PY_SOURCES := bindings-python/python bindings-python/tests bindings-python/tools examples/python
+PY_SOURCES := bindings-python/python bindings-python/tests examples/python
 
 python-env: $(VENV)/.tools-installed
 

@@ -1,9 +1,10 @@
 //! `AsyncClient` and `Client` (core `client.rs`): the same methods, awaitable or blocking.
 //!
 //! Both wrap one `Arc<Shared>` (the core client, which is itself a cheap handle, plus the OAuth login for the
-//! two-step notebook flow). Areas are attributes (`client.users`, `client.accounts`) whose classes live in the
-//! file named after the core area. Every method is the same short block: take the core handle, convert the
-//! arguments, hand the core future to `runtime::spawn_async` (awaitable) or `runtime::block_on` (blocking).
+//! two-step notebook flow). Areas are attributes (`client.users`, `client.orders`, ...) whose classes live in
+//! `api/<area>.rs`; their getters, between the `@generated` markers below, are written by `scripts/gen_python.py`.
+//! Every method is the same short block: take the core handle, convert the arguments, hand the core future to
+//! `runtime::spawn_async` (awaitable) or `runtime::block_on` (blocking).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -201,21 +202,144 @@ impl AsyncClient {
         })
     }
 
-    /// User operations.
+    // @generated async area getters (scripts/gen_python.py): begin
+    /// `Users` operations (core `client.users()`).
     #[getter]
-    fn users(&self) -> crate::users::AsyncUsers {
-        crate::users::AsyncUsers {
+    fn users(&self) -> crate::api::users::AsyncUsers {
+        crate::api::users::AsyncUsers {
             shared: self.shared.clone(),
         }
     }
 
-    /// Trading-account operations.
+    /// `UserAccounts` operations (core `client.accounts()`).
     #[getter]
-    fn accounts(&self) -> crate::accounts::AsyncAccounts {
-        crate::accounts::AsyncAccounts {
+    fn accounts(&self) -> crate::api::accounts::AsyncAccounts {
+        crate::api::accounts::AsyncAccounts {
             shared: self.shared.clone(),
         }
     }
+
+    /// `Agreements` operations (core `client.agreements()`).
+    #[getter]
+    fn agreements(&self) -> crate::api::agreements::AsyncAgreements {
+        crate::api::agreements::AsyncAgreements {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Orders` operations (core `client.orders()`).
+    #[getter]
+    fn orders(&self) -> crate::api::orders::AsyncOrders {
+        crate::api::orders::AsyncOrders {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `SyncOrders` operations (core `client.sync_orders()`).
+    #[getter]
+    fn sync_orders(&self) -> crate::api::sync_orders::AsyncSyncOrders {
+        crate::api::sync_orders::AsyncSyncOrders {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `MutualFunds` operations (core `client.mutual_funds()`).
+    #[getter]
+    fn mutual_funds(&self) -> crate::api::mutual_funds::AsyncMutualFunds {
+        crate::api::mutual_funds::AsyncMutualFunds {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Positions` operations (core `client.positions()`).
+    #[getter]
+    fn positions(&self) -> crate::api::positions::AsyncPositions {
+        crate::api::positions::AsyncPositions {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Transactions` operations (core `client.transactions()`).
+    #[getter]
+    fn transactions(&self) -> crate::api::transactions::AsyncTransactions {
+        crate::api::transactions::AsyncTransactions {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Securities` operations (core `client.securities()`).
+    #[getter]
+    fn securities(&self) -> crate::api::securities::AsyncSecurities {
+        crate::api::securities::AsyncSecurities {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `HistoricalTradeData` operations (core `client.history()`).
+    #[getter]
+    fn history(&self) -> crate::api::history::AsyncHistory {
+        crate::api::history::AsyncHistory {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Watchlists` operations (core `client.watchlists()`).
+    #[getter]
+    fn watchlists(&self) -> crate::api::watchlists::AsyncWatchlists {
+        crate::api::watchlists::AsyncWatchlists {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `PriceAlerts` operations (core `client.price_alerts()`).
+    #[getter]
+    fn price_alerts(&self) -> crate::api::price_alerts::AsyncPriceAlerts {
+        crate::api::price_alerts::AsyncPriceAlerts {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `AchRelationships` operations (core `client.ach_relationships()`).
+    #[getter]
+    fn ach_relationships(&self) -> crate::api::ach_relationships::AsyncAchRelationships {
+        crate::api::ach_relationships::AsyncAchRelationships {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Transfers` operations (core `client.transfers()`).
+    #[getter]
+    fn transfers(&self) -> crate::api::transfers::AsyncTransfers {
+        crate::api::transfers::AsyncTransfers {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Ipo` operations (core `client.ipo()`).
+    #[getter]
+    fn ipo(&self) -> crate::api::ipo::AsyncIpo {
+        crate::api::ipo::AsyncIpo {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `News` operations (core `client.news()`).
+    #[getter]
+    fn news(&self) -> crate::api::news::AsyncNews {
+        crate::api::news::AsyncNews {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Streamer` operations (core `client.streamers()`).
+    #[getter]
+    fn streamers(&self) -> crate::api::streamers::AsyncStreamers {
+        crate::api::streamers::AsyncStreamers {
+            shared: self.shared.clone(),
+        }
+    }
+
+    // @generated async area getters: end
 
     /// Logs in now (calls otherwise log in on first use).
     fn login<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -313,21 +437,144 @@ impl Client {
         })
     }
 
-    /// User operations.
+    // @generated area getters (scripts/gen_python.py): begin
+    /// `Users` operations (core `client.users()`).
     #[getter]
-    fn users(&self) -> crate::users::Users {
-        crate::users::Users {
+    fn users(&self) -> crate::api::users::Users {
+        crate::api::users::Users {
             shared: self.shared.clone(),
         }
     }
 
-    /// Trading-account operations.
+    /// `UserAccounts` operations (core `client.accounts()`).
     #[getter]
-    fn accounts(&self) -> crate::accounts::Accounts {
-        crate::accounts::Accounts {
+    fn accounts(&self) -> crate::api::accounts::Accounts {
+        crate::api::accounts::Accounts {
             shared: self.shared.clone(),
         }
     }
+
+    /// `Agreements` operations (core `client.agreements()`).
+    #[getter]
+    fn agreements(&self) -> crate::api::agreements::Agreements {
+        crate::api::agreements::Agreements {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Orders` operations (core `client.orders()`).
+    #[getter]
+    fn orders(&self) -> crate::api::orders::Orders {
+        crate::api::orders::Orders {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `SyncOrders` operations (core `client.sync_orders()`).
+    #[getter]
+    fn sync_orders(&self) -> crate::api::sync_orders::SyncOrders {
+        crate::api::sync_orders::SyncOrders {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `MutualFunds` operations (core `client.mutual_funds()`).
+    #[getter]
+    fn mutual_funds(&self) -> crate::api::mutual_funds::MutualFunds {
+        crate::api::mutual_funds::MutualFunds {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Positions` operations (core `client.positions()`).
+    #[getter]
+    fn positions(&self) -> crate::api::positions::Positions {
+        crate::api::positions::Positions {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Transactions` operations (core `client.transactions()`).
+    #[getter]
+    fn transactions(&self) -> crate::api::transactions::Transactions {
+        crate::api::transactions::Transactions {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Securities` operations (core `client.securities()`).
+    #[getter]
+    fn securities(&self) -> crate::api::securities::Securities {
+        crate::api::securities::Securities {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `HistoricalTradeData` operations (core `client.history()`).
+    #[getter]
+    fn history(&self) -> crate::api::history::History {
+        crate::api::history::History {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Watchlists` operations (core `client.watchlists()`).
+    #[getter]
+    fn watchlists(&self) -> crate::api::watchlists::Watchlists {
+        crate::api::watchlists::Watchlists {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `PriceAlerts` operations (core `client.price_alerts()`).
+    #[getter]
+    fn price_alerts(&self) -> crate::api::price_alerts::PriceAlerts {
+        crate::api::price_alerts::PriceAlerts {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `AchRelationships` operations (core `client.ach_relationships()`).
+    #[getter]
+    fn ach_relationships(&self) -> crate::api::ach_relationships::AchRelationships {
+        crate::api::ach_relationships::AchRelationships {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Transfers` operations (core `client.transfers()`).
+    #[getter]
+    fn transfers(&self) -> crate::api::transfers::Transfers {
+        crate::api::transfers::Transfers {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Ipo` operations (core `client.ipo()`).
+    #[getter]
+    fn ipo(&self) -> crate::api::ipo::Ipo {
+        crate::api::ipo::Ipo {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `News` operations (core `client.news()`).
+    #[getter]
+    fn news(&self) -> crate::api::news::News {
+        crate::api::news::News {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// `Streamer` operations (core `client.streamers()`).
+    #[getter]
+    fn streamers(&self) -> crate::api::streamers::Streamers {
+        crate::api::streamers::Streamers {
+            shared: self.shared.clone(),
+        }
+    }
+
+    // @generated area getters: end
 
     /// Logs in now (calls otherwise log in on first use).
     fn login(&self, py: Python<'_>) -> PyResult<()> {

@@ -1,23 +1,26 @@
 //! `autoshares._native`: the PyO3 module under the pure-Python package `autoshares`.
 //!
-//! Thin by design: every file converts arguments, calls the core, converts results and maps errors. One file per
-//! core area, named like core's modules (`users.rs` for `api/users.rs`, `accounts.rs` for
-//! `api/user_accounts.rs`, `models/<area>.rs` for `models/<area>.rs`), plus the infrastructure every area uses:
-//! `runtime.rs` (shared tokio runtime, awaitables, interruptible blocking, shutdown), `errors.rs`, `convert.rs`
-//! (Decimal, datetime, enums, prices), `logging.rs` (tracing to Python logging), `config.rs`, `auth.rs`,
-//! `client.rs` and `sandbox.rs`. The Python surface is the module tree below.
+//! Thin by design: every file converts arguments, calls the core, converts results and maps errors. Generated
+//! from `core/api.json` by `scripts/gen_python.py` (do not edit them): `api/<area>.rs`, one per core area with
+//! its blocking and awaitable classes (`client.orders`, `client.sync_orders`, ...; every core operation), and
+//! `models/<area>.rs`, the model classes the operations return (`models/balance.rs` is hand-written), plus the
+//! area getters in `client.rs`. Hand-written: the infrastructure every area uses, `runtime.rs` (shared tokio
+//! runtime, awaitables, interruptible blocking, shutdown), `errors.rs`, `convert.rs` (Decimal, datetime, enums,
+//! request dicts, sort and filter), `model.rs` (the model class macro), `paging.rs` (iterators over every page),
+//! `logging.rs` (tracing to Python logging), `config.rs`, `auth.rs`, `client.rs` and `sandbox.rs`.
 
-mod accounts;
+mod api;
 mod auth;
 mod client;
 mod config;
 mod convert;
 mod errors;
 mod logging;
+mod model;
 mod models;
+mod paging;
 mod runtime;
 mod sandbox;
-mod users;
 
 use pyo3::pymodule;
 
@@ -27,18 +30,6 @@ mod _native {
 
     #[pymodule_export]
     use super::client::{AsyncClient, Client};
-
-    #[pymodule_export]
-    use super::users::{AsyncUsers, Users};
-
-    #[pymodule_export]
-    use super::accounts::{Accounts, AsyncAccounts};
-
-    #[pymodule_export]
-    use super::models::users::UserInfo;
-
-    #[pymodule_export]
-    use super::models::accounts::{Account, AccountBalance, UserAccount};
 
     #[pymodule_export]
     use super::auth::{AuthorizationRequest, OAuthLogin, PasswordLogin};
@@ -61,10 +52,16 @@ mod _native {
     #[pymodule_export]
     use super::models::{_enum_values, _model_fields};
 
+    #[pymodule_export]
+    use super::api::{_core_operations, _operations};
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         super::logging::install();
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // The generated area and model classes (one `add_class` each, see `api/mod.rs` and `models/mod.rs`).
+        super::api::register(m)?;
+        super::models::register(m)?;
         Ok(())
     }
 }

@@ -1,0 +1,177 @@
+//! The shape of every model class: one frozen pyclass per core model, declared with [`py_model!`].
+//!
+//! `py_model!` names the Python class, the core type it wraps and its fields (Python name => core field, in the
+//! core's order), and lists the fields whose values never appear in `repr` or `_repr_html_`. Each field becomes
+//! a read-only attribute converted by [`ToPy`](crate::convert::ToPy) on access (so a model costs one Rust struct
+//! until it is read); the class gets `to_dict()`, `==` (core `PartialEq`), a `repr` of the fields that are set,
+//! an HTML table for notebooks and pickling through the core's JSON. The invocations are generated
+//! (`scripts/gen_python.py` writes `models/<area>.rs`); `py_enum!` (in `convert.rs`) maps the core enums to the
+//! `enum.Enum` classes of `autoshares.models`.
+
+use pyo3::prelude::*;
+
+/// `repr` of a model: `Name(a=1, b='x')`, skipping fields that are `None`, redacting secrets.
+pub fn repr<'py>(
+    py: Python<'py>,
+    name: &str,
+    fields: &[&str],
+    redacted: &[&str],
+    value: impl Fn(&str) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<String> {
+    let mut parts = Vec::new();
+    for f in fields {
+        let v = value(f)?;
+        if v.is_none() {
+            continue;
+        }
+        if redacted.contains(f) {
+            parts.push(format!("{f}='***'"));
+        } else {
+            parts.push(format!("{f}={}", v.repr()?));
+        }
+    }
+    let _ = py;
+    Ok(format!("{name}({})", parts.join(", ")))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `_repr_html_` of a model: a two-column table of the fields that are set, secrets redacted.
+pub fn repr_html<'py>(
+    name: &str,
+    fields: &[&str],
+    redacted: &[&str],
+    value: impl Fn(&str) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<String> {
+    let mut html = format!("<table><caption>{}</caption><tbody>", escape(name));
+    for f in fields {
+        let v = value(f)?;
+        if v.is_none() {
+            continue;
+        }
+        let shown = if redacted.contains(f) {
+            "***".to_string()
+        } else {
+            v.str()?.to_string()
+        };
+        html.push_str(&format!(
+            "<tr><th>{}</th><td>{}</td></tr>",
+            escape(f),
+            escape(&shown)
+        ));
+    }
+    html.push_str("</tbody></table>");
+    Ok(html)
+}
+
+/// The core model's JSON (its wire form), for pickling.
+pub fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+/// A core model from its JSON, for unpickling.
+pub fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> PyResult<T> {
+    serde_json::from_str(json).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+/// Declares the pyclass of one core model. See the module docs.
+macro_rules! py_model {
+    (
+        $(#[$doc:meta])*
+        $name:ident($core:ty) {
+            $($py:literal => $field:ident),* $(,)?
+        }
+        redacted { $($secret:literal),* $(,)? }
+    ) => {
+        $(#[$doc])*
+        #[pyo3::pyclass(frozen, module = "autoshares.models")]
+        #[derive(Clone)]
+        pub struct $name {
+            pub(crate) inner: $core,
+        }
+
+        impl $name {
+            /// The attribute names, in the core's field order.
+            pub const FIELDS: &'static [&'static str] = &[$($py),*];
+            const REDACTED: &'static [&'static str] = &[$($secret),*];
+
+            fn value_of<'py>(&self, py: pyo3::Python<'py>, name: &str) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                use $crate::convert::ToPy;
+                match name {
+                    $($py => self.inner.$field.to_py(py),)*
+                    other => Err(pyo3::exceptions::PyAttributeError::new_err(other.to_string())),
+                }
+            }
+        }
+
+        #[pyo3::pymethods]
+        impl $name {
+            $(
+                #[getter]
+                fn $field<'py>(&self, py: pyo3::Python<'py>) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                    $crate::convert::ToPy::to_py(&self.inner.$field, py)
+                }
+            )*
+
+            /// The fields as a plain `dict` (same Python values as the attributes).
+            fn to_dict<'py>(&self, py: pyo3::Python<'py>) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::types::PyDict>> {
+                use pyo3::types::PyDictMethods;
+                let d = pyo3::types::PyDict::new(py);
+                for f in Self::FIELDS {
+                    d.set_item(*f, self.value_of(py, f)?)?;
+                }
+                Ok(d)
+            }
+
+            fn __eq__<'py>(&self, py: pyo3::Python<'py>, other: &pyo3::Bound<'py, pyo3::PyAny>) -> pyo3::Py<pyo3::PyAny> {
+                use pyo3::IntoPyObjectExt;
+                match other.cast::<Self>() {
+                    Ok(o) => (self.inner == o.get().inner).into_py_any(py).unwrap_or_else(|_| py.NotImplemented()),
+                    Err(_) => py.NotImplemented(),
+                }
+            }
+
+            fn __repr__(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
+                $crate::model::repr(py, stringify!($name), Self::FIELDS, Self::REDACTED, |f| self.value_of(py, f))
+            }
+
+            fn _repr_html_(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
+                $crate::model::repr_html(stringify!($name), Self::FIELDS, Self::REDACTED, |f| self.value_of(py, f))
+            }
+
+            /// Pickling goes through the core's own JSON form (exact decimals, unknown enum values kept).
+            fn __reduce__<'py>(slf: &pyo3::Bound<'py, Self>) -> pyo3::PyResult<(pyo3::Bound<'py, pyo3::PyAny>, (String,))> {
+                use pyo3::types::PyAnyMethods;
+                let json = $crate::model::to_json(&slf.get().inner)?;
+                Ok((slf.get_type().into_any().getattr("_from_json")?, (json,)))
+            }
+
+            #[staticmethod]
+            fn _from_json(json: &str) -> pyo3::PyResult<Self> {
+                $crate::model::from_json(json).map(|inner| $name { inner })
+            }
+        }
+
+        impl From<$core> for $name {
+            fn from(inner: $core) -> Self {
+                $name { inner }
+            }
+        }
+
+        impl $crate::convert::ToPy for $core {
+            fn to_py<'py>(&self, py: pyo3::Python<'py>) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                Ok(pyo3::Bound::new(py, $name::from(self.clone()))?.into_any())
+            }
+
+            fn into_py<'py>(self, py: pyo3::Python<'py>) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                Ok(pyo3::Bound::new(py, $name::from(self))?.into_any())
+            }
+        }
+    };
+}
+pub(crate) use py_model;
