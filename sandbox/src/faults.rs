@@ -91,10 +91,76 @@ impl FaultRule {
     }
 }
 
+/// Random faults on a share of all API requests (not `/token` nor the streamers), drawn from a seeded
+/// generator so a run can be repeated: the background noise of a soak test. Shares are fractions (0.05 = 5 %).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chaos {
+    /// Seed of the draws.
+    pub seed: u64,
+    /// Share answered 500/502/503 before acting.
+    pub server_errors: f64,
+    /// Share answered 429 with `Retry-After: 1` and `X-RateLimit-Remaining: 0`.
+    pub rate_limited: f64,
+    /// Share handled, then answered 502 (the change stays: the client cannot know it happened).
+    pub errors_after_act: f64,
+    /// Share handled, then cut in the middle of the body.
+    pub resets_after_act: f64,
+    /// Share answered 200 with a truncated JSON body before acting.
+    pub malformed: f64,
+    /// Latency added to every request.
+    pub latency: std::time::Duration,
+    /// Share with an extra latency spike.
+    pub spikes: f64,
+    /// Length of a spike.
+    pub spike: std::time::Duration,
+}
+
+/// Faults injected so far, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Rule-based faults ([`Faults::inject`]).
+    pub rules: u64,
+    /// Chaos 5xx before acting.
+    pub server_errors: u64,
+    /// Chaos 429s.
+    pub rate_limited: u64,
+    /// Chaos 502s after acting.
+    pub errors_after_act: u64,
+    /// Chaos cut bodies after acting.
+    pub resets_after_act: u64,
+    /// Chaos truncated bodies.
+    pub malformed: u64,
+    /// Chaos latency spikes.
+    pub spikes: u64,
+}
+
+impl FaultCounts {
+    /// Every injected fault (latency spikes included).
+    pub fn total(&self) -> u64 {
+        self.rules
+            + self.server_errors
+            + self.rate_limited
+            + self.errors_after_act
+            + self.resets_after_act
+            + self.malformed
+            + self.spikes
+    }
+}
+
 #[derive(Default)]
 struct FaultsInner {
     rules: Vec<FaultRule>,
     injected: u64,
+    chaos: Option<(Chaos, rand::rngs::StdRng)>,
+    counts: FaultCounts,
+}
+
+/// What chaos decided for one request.
+enum Draw {
+    Pass,
+    Before(u16, bool),
+    Malformed,
+    AfterAct(bool),
 }
 
 /// Cheap clone handle on the fault rules of one sandbox.
@@ -118,9 +184,74 @@ impl Faults {
         self.lock().rules.clear();
     }
 
-    /// How many requests have been answered by a fault so far.
+    /// How many requests have been answered by a fault rule so far.
     pub fn injected_count(&self) -> u64 {
         self.lock().injected
+    }
+
+    /// Switches chaos on (replacing earlier chaos), or off with `None`.
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        use rand::SeedableRng;
+        self.lock().chaos = chaos.map(|c| {
+            let rng = rand::rngs::StdRng::seed_from_u64(c.seed);
+            (c, rng)
+        });
+    }
+
+    /// Faults injected so far, by kind.
+    pub fn counts(&self) -> FaultCounts {
+        let inner = self.lock();
+        FaultCounts {
+            rules: inner.injected,
+            ..inner.counts
+        }
+    }
+
+    fn draw(&self, path: &str) -> (Draw, std::time::Duration) {
+        use rand::Rng;
+        let mut inner = self.lock();
+        let FaultsInner { chaos, counts, .. } = &mut *inner;
+        let Some((c, rng)) = chaos.as_mut() else {
+            return (Draw::Pass, std::time::Duration::ZERO);
+        };
+        if !path.starts_with("/v") {
+            return (Draw::Pass, std::time::Duration::ZERO);
+        }
+        let mut delay = c.latency;
+        if rng.random::<f64>() < c.spikes {
+            counts.spikes += 1;
+            delay += c.spike;
+        }
+        let roll: f64 = rng.random();
+        let mut edge = c.server_errors;
+        let draw = if roll < edge {
+            counts.server_errors += 1;
+            Draw::Before([500, 502, 503][rng.random_range(0..3)], false)
+        } else if roll < {
+            edge += c.rate_limited;
+            edge
+        } {
+            counts.rate_limited += 1;
+            Draw::Before(429, true)
+        } else if roll < {
+            edge += c.errors_after_act;
+            edge
+        } {
+            counts.errors_after_act += 1;
+            Draw::AfterAct(false)
+        } else if roll < {
+            edge += c.resets_after_act;
+            edge
+        } {
+            counts.resets_after_act += 1;
+            Draw::AfterAct(true)
+        } else if roll < edge + c.malformed {
+            counts.malformed += 1;
+            Draw::Malformed
+        } else {
+            Draw::Pass
+        };
+        (draw, delay)
     }
 
     /// Rules still active, with their remaining counts.
@@ -142,13 +273,61 @@ impl Faults {
     }
 }
 
-/// Middleware answering matching requests with the injected fault.
+/// A response whose body is cut after a few bytes (the connection breaks mid-answer).
+fn cut(parts: http::response::Parts) -> Response {
+    let body = futures::stream::iter([
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"Id\":")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected reset",
+        )),
+    ]);
+    Response::from_parts(parts, axum::body::Body::from_stream(body))
+}
+
+/// Applies chaos to one request.
+async fn chaos(draw: Draw, delay: std::time::Duration, request: Request, next: Next) -> Response {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match draw {
+        Draw::Pass => next.run(request).await,
+        Draw::Before(status, rate_limited) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let mut response = (status, ApiError::InjectedFault.body()).into_response();
+            if rate_limited {
+                let h = response.headers_mut();
+                h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+                h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+                h.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
+            }
+            response
+        }
+        Draw::Malformed => (
+            StatusCode::OK,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            "{\"Result\": [{\"Id\": 1, \"Sym",
+        )
+            .into_response(),
+        Draw::AfterAct(reset) => {
+            let acted = next.run(request).await;
+            if reset {
+                cut(acted.into_parts().0)
+            } else {
+                (StatusCode::BAD_GATEWAY, ApiError::InjectedFault.body()).into_response()
+            }
+        }
+    }
+}
+
+/// Middleware answering matching requests with the injected fault (rules first, then chaos).
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(rule) = state
         .faults
         .take(request.method().as_str(), request.uri().path())
     else {
-        return next.run(request).await;
+        let (draw, delay) = state.faults.draw(request.uri().path());
+        return chaos(draw, delay, request, next).await;
     };
     if rule.after_act {
         let acted = next.run(request).await;
@@ -156,15 +335,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             tokio::time::sleep(d).await;
         }
         if rule.reset {
-            let (parts, _) = acted.into_parts();
-            let cut = futures::stream::iter([
-                Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"Id\":")),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "injected reset",
-                )),
-            ]);
-            return Response::from_parts(parts, axum::body::Body::from_stream(cut));
+            return cut(acted.into_parts().0);
         }
     } else if let Some(d) = rule.delay {
         tokio::time::sleep(d).await;

@@ -88,7 +88,7 @@ pub use config::{
     default_users, MarginType, OAuthClientConfig, SandboxConfig, StreamConfig, TestAccountSeed,
     TestUser, PIN_STEP_CORRECT, PIN_STEP_VENDOR,
 };
-pub use faults::{FaultRule, Faults};
+pub use faults::{Chaos, FaultCounts, FaultRule, Faults};
 pub use market::{Market, MarketConfig, Quote, Security};
 pub use recording::RecordedRequest;
 pub use state::AppState;

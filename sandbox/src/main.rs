@@ -37,6 +37,30 @@ struct Args {
     /// Data-streamer messages queued per connection before a slow client is disconnected.
     #[arg(long, default_value_t = 65_536)]
     data_queue: usize,
+    /// Chaos: share of API requests answered 500/502/503 before acting (0.05 = 5 %).
+    #[arg(long, default_value_t = 0.0)]
+    chaos_5xx: f64,
+    /// Chaos: share answered 429 with Retry-After.
+    #[arg(long, default_value_t = 0.0)]
+    chaos_429: f64,
+    /// Chaos: share handled, then answered 502 (the change stays).
+    #[arg(long, default_value_t = 0.0)]
+    chaos_after_act: f64,
+    /// Chaos: share handled, then cut in the middle of the body.
+    #[arg(long, default_value_t = 0.0)]
+    chaos_reset: f64,
+    /// Chaos: share answered with a truncated JSON body.
+    #[arg(long, default_value_t = 0.0)]
+    chaos_malformed: f64,
+    /// Chaos: latency added to every API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Chaos: share of requests with a latency spike.
+    #[arg(long, default_value_t = 0.0)]
+    spike_share: f64,
+    /// Chaos: length of a latency spike, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    spike_ms: u64,
     /// Write url, app key, users, passwords and the OAuth client to this JSON file (mode 0600).
     #[arg(long)]
     credentials_file: Option<PathBuf>,
@@ -115,7 +139,29 @@ async fn main() -> std::io::Result<()> {
         },
         ..SandboxConfig::default()
     };
+    let seed = config.seed;
     let sandbox = Sandbox::start_with(config).await?;
+    let chaos = autoshares_sandbox::Chaos {
+        seed,
+        server_errors: args.chaos_5xx,
+        rate_limited: args.chaos_429,
+        errors_after_act: args.chaos_after_act,
+        resets_after_act: args.chaos_reset,
+        malformed: args.chaos_malformed,
+        latency: Duration::from_millis(args.latency_ms),
+        spikes: args.spike_share,
+        spike: Duration::from_millis(args.spike_ms),
+    };
+    if chaos
+        != (autoshares_sandbox::Chaos {
+            seed,
+            spike: chaos.spike,
+            ..Default::default()
+        })
+    {
+        println!("chaos: {chaos:?}");
+        sandbox.faults().set_chaos(Some(chaos));
+    }
     println!("autoshares-sandbox listening on {}", sandbox.url());
     let names: Vec<&str> = sandbox
         .config()

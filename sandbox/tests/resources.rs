@@ -386,3 +386,58 @@ async fn shutdown_stops_the_server() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn chaos_injects_each_kind_of_fault_and_counts_it() {
+    use autoshares_sandbox::Chaos;
+    let ctx = Ctx::new().await;
+    let faults = ctx.sb.faults();
+    let token = ctx.login("trader").await;
+    let get = || {
+        ctx.http
+            .get(ctx.url("/v1.0/users/@me/info"))
+            .header("Et-App-Key", ctx.sb.app_key())
+            .bearer_auth(&token)
+            .send()
+    };
+    faults.set_chaos(Some(Chaos {
+        server_errors: 1.0,
+        ..Chaos::default()
+    }));
+    assert!(get().await.unwrap().status().is_server_error());
+    faults.set_chaos(Some(Chaos {
+        rate_limited: 1.0,
+        ..Chaos::default()
+    }));
+    let resp = get().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    faults.set_chaos(Some(Chaos {
+        malformed: 1.0,
+        ..Chaos::default()
+    }));
+    let body = get().await.unwrap().text().await.unwrap();
+    assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
+    faults.set_chaos(Some(Chaos {
+        resets_after_act: 1.0,
+        ..Chaos::default()
+    }));
+    // The connection breaks: before the headers are read, or in the body.
+    match get().await {
+        Err(_) => {}
+        Ok(resp) => assert!(resp.bytes().await.is_err(), "the body was cut"),
+    }
+    faults.set_chaos(None);
+    assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+    let counts = faults.counts();
+    assert_eq!(
+        (
+            counts.server_errors,
+            counts.rate_limited,
+            counts.malformed,
+            counts.resets_after_act
+        ),
+        (1, 1, 1, 1)
+    );
+    assert_eq!(counts.total(), 4);
+}
