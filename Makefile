@@ -9,7 +9,7 @@ CARGO ?= cargo
 UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
 	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
 
-.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node generate-python check-generated conformance bench fuzz
+.PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node generate-python check-generated conformance bench fuzz soak
 .PHONY: python-env python-build test-python demo-python
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make sandbox  run the local sandbox on http://127.0.0.1:8080"
 	@echo "make doc      build the API documentation"
 	@echo "make bench    the benchmarks (criterion; ratios against baselines measured in the same run)"
+	@echo "make soak     5 minutes of mixed traffic under every fault at once, then the client's view vs the sandbox's"
 	@echo "make fuzz     the property-based fuzz targets, 1,000,000 cases each (make test runs 3,000)"
 	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py), then the Node and Python wrappers"
 	@echo "make generate-node  regenerate the Node wrappers from core/api.json (scripts/gen_node.py)"
@@ -72,6 +73,11 @@ doc:
 
 bench:
 	$(UNSET_ENV) $(CARGO) bench -p autoshares-benches
+
+# A bounded soak under every fault at once (SOAK_SECONDS, 300 by default); prints the `soak:` summary line.
+SOAK_SECONDS ?= 300
+soak:
+	$(UNSET_ENV) SOAK_SECONDS=$(SOAK_SECONDS) $(CARGO) run --release -q -p autoshares-soak
 
 FUZZ_CASES ?= 1000000
 fuzz:

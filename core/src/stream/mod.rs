@@ -361,6 +361,8 @@ pub(crate) struct Shared {
     pub(crate) positions: Mutex<HashMap<(i32, i32), Position>>,
     pub(crate) symbols: Mutex<HashMap<i32, String>>,
     pub(crate) stats: Mutex<StreamStats>,
+    /// Whether a REST reconciliation is running.
+    pub(crate) reconciling: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {

@@ -210,6 +210,7 @@ pub(crate) async fn start(
         positions: Mutex::new(HashMap::new()),
         symbols: Mutex::new(HashMap::new()),
         stats: Mutex::new(Default::default()),
+        reconciling: std::sync::atomic::AtomicBool::new(false),
     });
     let resolver = Resolver::default();
     let keys = resolver.resolve(&shared, topics).await?;
@@ -829,8 +830,14 @@ fn position_state(p: &Position) -> impl PartialEq + '_ {
 }
 
 /// After a gap or an overflow: re-reads orders, positions and balance of every subscribed account and emits
-/// what differs from what the stream had delivered.
+/// what differs from what the stream had delivered. One runs at a time; if a read fails, the data supervisor
+/// tries again on its next tick (until it succeeds).
 async fn reconcile(shared: Arc<Shared>) {
+    if shared.reconciling.swap(true, Ordering::AcqRel) {
+        // One is running; make sure it runs again after, since this gap may postdate its reads.
+        shared.hub.needs_reconcile.store(true, Ordering::Release);
+        return;
+    }
     let accounts: BTreeSet<i32> = Shared::lock(&shared.desired)
         .keys()
         .filter(|k| matches!(k.entity, "Order" | "Position" | "AccountBalance"))
@@ -838,13 +845,11 @@ async fn reconcile(shared: Arc<Shared>) {
         .collect();
     for account_id in accounts {
         if let Err(e) = reconcile_account(&shared, account_id).await {
-            tracing::warn!(account_id, error = %e, "reconciliation after a stream gap failed");
-            shared.hub.push(Event::Closed {
-                streamer: Streamer::Data,
-                message: format!("could not re-read account {account_id} after a gap: {e}"),
-            });
+            tracing::warn!(account_id, error = %e, "reconciliation after a stream gap failed; retrying");
+            shared.hub.needs_reconcile.store(true, Ordering::Release);
         }
     }
+    shared.reconciling.store(false, Ordering::Release);
 }
 
 async fn reconcile_account(shared: &Shared, account_id: i32) -> Result<()> {
