@@ -284,3 +284,77 @@ async fn a_burst_over_the_rate_limit_waits_its_turn_instead_of_failing() {
     assert!(started.elapsed() >= window * 2, "{:?}", started.elapsed());
     assert_eq!(sb.request_count("GET", "/v1.0/users/@me/info"), 12);
 }
+
+/// A redirect to another origin is not followed, so neither the bearer token nor the app key can travel
+/// to a host the configuration did not name; a same-origin redirect is followed with them.
+#[tokio::test]
+async fn a_redirect_to_another_host_never_carries_the_credentials() {
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Redirect};
+    use std::sync::{Arc, Mutex};
+
+    // B: the other host; records the credentials headers it receives.
+    let seen: Arc<Mutex<Vec<(bool, bool)>>> = Arc::default();
+    let b = axum::Router::new()
+        .fallback(
+            |State(seen): State<Arc<Mutex<Vec<(bool, bool)>>>>, h: HeaderMap| async move {
+                seen.lock().unwrap().push((
+                    h.contains_key("authorization"),
+                    h.contains_key("et-app-key"),
+                ));
+                (StatusCode::OK, "{}").into_response()
+            },
+        )
+        .with_state(seen.clone());
+    let lb = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let b_port = lb.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(lb, b).await.unwrap() });
+
+    // A: the configured host; redirects one path to B (another origin: `localhost`, another port) and one to
+    // itself.
+    let la = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a_port = la.local_addr().unwrap().port();
+    let a = axum::Router::new()
+        .route(
+            "/v1.0/users/{user}/info",
+            axum::routing::get(move || async move {
+                Redirect::temporary(&format!("http://localhost:{b_port}/stolen"))
+            }),
+        )
+        .route(
+            "/v1.0/accounts/{id}",
+            axum::routing::get(|| async { Redirect::temporary("/v1.0/same-origin") }),
+        )
+        .route(
+            "/v1.0/same-origin",
+            axum::routing::get(|h: HeaderMap| async move {
+                let ok = h.contains_key("authorization") && h.contains_key("et-app-key");
+                (StatusCode::OK, if ok { "{\"Id\": 5}" } else { "{}" }).into_response()
+            }),
+        );
+    tokio::spawn(async move { axum::serve(la, a).await.unwrap() });
+
+    let c = autoshares::Client::builder()
+        .config(
+            autoshares::Config::sandbox(&format!("http://127.0.0.1:{a_port}"), "app-key-secret")
+                .unwrap(),
+        )
+        .login(autoshares::auth::StaticToken::new(
+            "bearer-secret",
+            Duration::from_secs(600),
+        ))
+        .build()
+        .unwrap();
+    let err = c.users().me().await.unwrap_err();
+    assert!(seen.lock().unwrap().is_empty(), "B was never contacted");
+    assert!(
+        err.to_string().contains("redirect") || err.status() == Some(307),
+        "{err}"
+    );
+    let account = c.accounts().get(5).await.unwrap();
+    assert_eq!(
+        account.id, 5,
+        "the same-origin redirect carried both headers"
+    );
+}
