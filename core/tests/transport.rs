@@ -294,18 +294,17 @@ async fn a_redirect_to_another_host_never_carries_the_credentials() {
     use axum::response::{IntoResponse, Redirect};
     use std::sync::{Arc, Mutex};
 
-    // B: the other host; records the credentials headers it receives.
-    let seen: Arc<Mutex<Vec<(bool, bool)>>> = Arc::default();
+    // B: the other host; records which credential headers (authorization, app key) it receives.
+    type Seen = Arc<Mutex<Vec<(bool, bool)>>>;
+    let seen: Seen = Arc::default();
     let b = axum::Router::new()
-        .fallback(
-            |State(seen): State<Arc<Mutex<Vec<(bool, bool)>>>>, h: HeaderMap| async move {
-                seen.lock().unwrap().push((
-                    h.contains_key("authorization"),
-                    h.contains_key("et-app-key"),
-                ));
-                (StatusCode::OK, "{}").into_response()
-            },
-        )
+        .fallback(|State(seen): State<Seen>, h: HeaderMap| async move {
+            seen.lock().unwrap().push((
+                h.contains_key("authorization"),
+                h.contains_key("et-app-key"),
+            ));
+            (StatusCode::OK, "{}").into_response()
+        })
         .with_state(seen.clone());
     let lb = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let b_port = lb.local_addr().unwrap().port();
