@@ -72,7 +72,10 @@ doc:
 	$(CARGO) doc --workspace --no-deps
 
 bench:
-	$(UNSET_ENV) $(CARGO) bench -p autoshares-benches
+	$(CARGO) build --release -q -p autoshares-sandbox
+	$(UNSET_ENV) $(CARGO) run --release -q -p autoshares-benches --bin rest -- --write target/bench-rest.md
+	$(UNSET_ENV) $(CARGO) bench -p autoshares-benches --bench stream_decode -- --warm-up-time 2 --measurement-time 5
+	python3 scripts/perf_table.py target/bench-rest.md
 
 # A bounded soak under every fault at once (SOAK_SECONDS, 300 by default); prints the `soak:` summary line.
 SOAK_SECONDS ?= 300
