@@ -232,6 +232,7 @@ async fn main() {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 
     let mut table = String::from(
