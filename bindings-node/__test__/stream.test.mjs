@@ -133,7 +133,45 @@ test('an unknown symbol or a foreign account rejects with VALIDATION before anyt
   assert.equal(hours.field, 'config.marketHours')
   const ping = await rejection(client.stream({ quotes: ['AAPL'], config: { pingIntervalMs: -5 } }))
   assert.equal(ping.field, 'config.pingIntervalMs')
+  // A misspelt key would subscribe to nothing: it is refused (for JS callers; TypeScript catches it earlier).
+  const typo = await rejection(client.stream({ quote: ['AAPL'] }))
+  assert.equal(typo.code, 'VALIDATION')
+  assert.equal(typo.field, 'quote')
+  const configTypo = await rejection(client.stream({ quotes: ['AAPL'], config: { staleAfter: 500 } }))
+  assert.equal(configTypo.field, 'config.staleAfter')
+  const shape = await rejection(client.stream({ quotes: 'AAPL' }))
+  assert.equal(shape.code, 'VALIDATION')
   assert.equal(sb.streams.connectionsAccepted(), 0)
+})
+
+test('subscribe() on a running stream checks its topics too, and sends nothing when they are bad', async (t) => {
+  const { sb, client } = await setup(t)
+  const stream = await open(t, client, { quotes: ['AAPL'] })
+  await stream.ready({ signal: AbortSignal.timeout(10000) })
+  // ready() means sent; wait until the sandbox has applied it too.
+  await until('the AAPL subscription', () => sb.streams.quote.liveConnections()[0]?.subscriptions.length === 1)
+  const commands = sb.streams.subscribeCommands()
+  for (const [bad, field] of [
+    [{ quotes: ['NOSUCHSYM'] }, 'symbol'],
+    [{ quote: ['MSFT'] }, 'quote'],
+    [[{ type: 'quote' }], 'topics[0].symbol'],
+    [[{ type: 'nope', accountId: 1 }], 'topics'],
+  ]) {
+    const err = await rejection(stream.subscribe(bad))
+    assert.ok(err instanceof AutoSharesError, String(err))
+    assert.equal(err.code, 'VALIDATION', `${JSON.stringify(bad)}: ${err.message}`)
+    assert.equal(err.field, field, JSON.stringify(bad))
+  }
+  assert.equal(sb.streams.subscribeCommands(), commands)
+  assert.deepEqual(stream.subscriptions(), [{ type: 'quote', symbol: 'AAPL' }])
+  const me = await client.users.me()
+  await stream.subscribe({ userBalance: true, watchlists: true })
+  assert.deepEqual(stream.subscriptions().filter((s) => s.type !== 'quote'), [
+    { type: 'userBalance', userId: me.userId },
+    { type: 'watchlists', userId: me.userId },
+  ])
+  await stream.unsubscribe(stream.subscriptions())
+  assert.deepEqual(stream.subscriptions(), [])
 })
 
 test('a malformed frame is a decode event and the stream goes on', async (t) => {

@@ -9,7 +9,7 @@ use napi_derive::napi;
 use crate::auth::{self, OAuthPending};
 use crate::call::{self, CallOptions, Lifecycle};
 use crate::config::{self, ClientOptions};
-use crate::stream::{MarketStream, StreamOptions};
+use crate::stream::MarketStream;
 
 /// What a client and its area handles share (the `client.<area>` getters are generated in `api/mod.rs`).
 pub struct Shared {
@@ -185,11 +185,14 @@ impl Client {
     /// const stream = await client.stream({ quotes: ['AAPL'], accounts: [accountId], config: { marketHours: 'always' } })
     /// for await (const ev of stream) if (ev.type === 'order') console.log(ev.order.status)
     /// ```
-    #[napi(ts_return_type = "Promise<MarketStream>")]
+    #[napi(
+        ts_args_type = "options?: StreamOptions, callOptions?: CallOptions",
+        ts_return_type = "Promise<MarketStream>"
+    )]
     pub fn stream<'env>(
         &self,
         env: &'env Env,
-        options: Option<StreamOptions>,
+        options: Option<Object>,
         call_options: Option<CallOptions>,
     ) -> Result<PromiseRaw<'env, MarketStream>> {
         crate::stream::start(

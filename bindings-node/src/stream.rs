@@ -241,6 +241,92 @@ fn core_topics(t: StreamTopics, user_id: i32) -> Vec<Topic> {
 /// Topics as `subscribe()` takes them: grouped, or a list as `subscriptions()` returns it.
 type TopicsInput = Either<Vec<StreamTopic>, StreamTopics>;
 
+/// The keys of `StreamTopics` (and of `StreamOptions` besides `config`).
+const TOPIC_KEYS: [&str; 9] = [
+    "quotes",
+    "depth",
+    "accounts",
+    "orders",
+    "positions",
+    "balances",
+    "userBalance",
+    "watchlists",
+    "watchlistContent",
+];
+
+/// The keys of `StreamConfigOptions`.
+const CONFIG_KEYS: [&str; 10] = [
+    "staleAfterMs",
+    "marketHours",
+    "pingIntervalMs",
+    "pongTimeoutMs",
+    "connectTimeoutMs",
+    "backoffInitialMs",
+    "backoffMaxMs",
+    "eventBuffer",
+    "depthTimeoutMs",
+    "reconcile",
+];
+
+/// A `VALIDATION` error for an argument napi could not convert.
+fn bad_arg(field: &str, e: Error) -> autoshares::Error {
+    invalid(field, e.reason.clone())
+}
+
+/// Every key of `o` must be one of `known`: a typo such as `quote: [...]` would otherwise subscribe to nothing,
+/// silently.
+fn check_keys(o: &Object, known: &[&str], path: &str) -> autoshares::Result<()> {
+    for key in Object::keys(o).map_err(|e| bad_arg(path, e))? {
+        if !known.contains(&key.as_str()) {
+            return Err(invalid(
+                &crate::values::field(path, &key),
+                format!(
+                    "`{key}` is not an option here (known: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_array(env: &Env, o: &Object) -> Result<bool> {
+    let mut array = false;
+    check_status!(unsafe { sys::napi_is_array(env.raw(), o.raw(), &mut array) })?;
+    Ok(array)
+}
+
+/// `subscribe()`'s argument, read on the JS thread: a `StreamTopic[]`, or a `StreamTopics` object with known
+/// keys only. A failure becomes the Promise's `VALIDATION` rejection.
+fn topics_arg(env: &Env, o: Object) -> autoshares::Result<TopicsInput> {
+    if is_array(env, &o).map_err(|e| bad_arg("topics", e))? {
+        let list = unsafe { Vec::<StreamTopic>::from_napi_value(env.raw(), o.raw()) }
+            .map_err(|e| bad_arg("topics", e))?;
+        return Ok(Either::A(list));
+    }
+    check_keys(&o, &TOPIC_KEYS, "")?;
+    let grouped = unsafe { StreamTopics::from_napi_value(env.raw(), o.raw()) }
+        .map_err(|e| bad_arg("topics", e))?;
+    Ok(Either::B(grouped))
+}
+
+/// `client.stream()`'s options, read the same way (`config` too).
+fn options_arg(env: &Env, o: Option<Object>) -> autoshares::Result<StreamOptions> {
+    let Some(o) = o else {
+        return Ok(StreamOptions::default());
+    };
+    let mut known = TOPIC_KEYS.to_vec();
+    known.push("config");
+    check_keys(&o, &known, "")?;
+    if let Some(config) = o
+        .get::<Object>("config")
+        .map_err(|e| bad_arg("config", e))?
+    {
+        check_keys(&config, &CONFIG_KEYS, "config")?;
+    }
+    unsafe { StreamOptions::from_napi_value(env.raw(), o.raw()) }.map_err(|e| bad_arg("options", e))
+}
+
 /// Core topics of either form (the logged-in user's id is read only when `userBalance`/`watchlists` ask).
 async fn resolve(
     client: &autoshares::Client,
@@ -845,12 +931,13 @@ pub fn start<'env>(
     env: &'env Env,
     client: autoshares::Client,
     life: &Arc<Lifecycle>,
-    options: Option<StreamOptions>,
+    options: Option<Object>,
     call_options: Option<CallOptions>,
 ) -> Result<PromiseRaw<'env, MarketStream>> {
-    let (topics, cfg) = options.unwrap_or_default().split();
+    let options = options_arg(env, options);
     let core = client.clone();
     let fut = async move {
+        let (topics, cfg) = options?.split();
         let config = config(cfg)?;
         let user = user_id(&core, &topics).await?;
         core.stream()
@@ -927,11 +1014,12 @@ impl MarketStream {
     pub fn subscribe<'env>(
         &self,
         env: &'env Env,
-        topics: TopicsInput,
+        topics: Object,
         options: Option<CallOptions>,
     ) -> Result<PromiseRaw<'env, ()>> {
+        let topics = topics_arg(env, topics);
         let (core, client) = (self.core.clone(), self.client.clone());
-        let fut = async move { core.subscribe(resolve(&client, topics).await?).await };
+        let fut = async move { core.subscribe(resolve(&client, topics?).await?).await };
         call::spawn(env, &self.life, options, fut, |v| v)
     }
 
@@ -943,11 +1031,12 @@ impl MarketStream {
     pub fn unsubscribe<'env>(
         &self,
         env: &'env Env,
-        topics: TopicsInput,
+        topics: Object,
         options: Option<CallOptions>,
     ) -> Result<PromiseRaw<'env, ()>> {
+        let topics = topics_arg(env, topics);
         let (core, client) = (self.core.clone(), self.client.clone());
-        let fut = async move { core.unsubscribe(resolve(&client, topics).await?).await };
+        let fut = async move { core.unsubscribe(resolve(&client, topics?).await?).await };
         call::spawn(env, &self.life, options, fut, |v| v)
     }
 
