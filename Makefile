@@ -113,6 +113,7 @@ typecheck-node: node-build
 
 demo-node: node-build
 	$(UNSET_ENV) $(NODE) examples/node/quickstart.mjs
+	$(UNSET_ENV) $(NODE) examples/node/stream.mjs
 
 # ---- Python package (bindings-python, module autoshares._native) ----------------------------------------------
 # A venv at .venv with the tools, the package built by pip through maturin (the PEP 517 backend) as a user would,

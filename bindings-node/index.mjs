@@ -1,5 +1,5 @@
 // ESM entry: the same module as `require('autoshares')` (lib.cjs: the napi-generated loader index.js plus the
-// `…Pages()` iterators of paged methods).
+// `…Pages()` iterators of paged methods, and `MarketStream`'s async-iterator protocol).
 import { createRequire } from 'node:module'
 
 const native = createRequire(import.meta.url)('./lib.cjs')
@@ -10,6 +10,8 @@ export const {
   OAuthPending,
   Sandbox,
   Faults,
+  SandboxStreams,
+  MarketStream,
   toDecimal,
   Users,
   Accounts,

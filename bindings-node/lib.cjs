@@ -8,6 +8,10 @@
 // Pages are fetched one at a time as the loop asks for them (nothing is collected in memory); the loop ends
 // after a short or empty page, or once `totalCount` items were seen (the same rule as core's `stream()`).
 // Breaking out of the loop stops it; `signal` in the options stops the page in flight.
+//
+// `MarketStream` (from `client.stream()`) is its own async iterator: its native `next()` already answers
+// `{ done, value }`, so only `[Symbol.asyncIterator]` and `return()` (leaving a `for await` loop closes it) are
+// added here.
 'use strict'
 
 const native = require('./index.js')
@@ -37,6 +41,19 @@ for (const [cls, method, arity] of paged) {
   if (proto && typeof proto[method] === 'function') {
     Object.defineProperty(proto, `${method}Pages`, { value: pagesOf(method, arity), writable: true, configurable: true })
   }
+}
+
+if (native.MarketStream) {
+  const proto = native.MarketStream.prototype
+  Object.defineProperty(proto, Symbol.asyncIterator, { value: function iterator() { return this }, writable: true, configurable: true })
+  Object.defineProperty(proto, 'return', {
+    value: async function close() {
+      await this.close()
+      return { done: true, value: undefined }
+    },
+    writable: true,
+    configurable: true,
+  })
 }
 
 module.exports = native

@@ -50,3 +50,20 @@ export declare class AutoSharesError extends Error {
   readonly clientId?: string
 }
 
+
+/** The two streamers of an environment: market data (`'quote'`: quotes, depth) and account data (`'data'`). */
+export type Streamer = 'quote' | 'data'
+
+/** The state of one streamer's connection (`stream.state(streamer)`, `'state'` events). */
+export type ConnectionState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'recovered' | 'closed'
+
+/** The `type`s of `StreamEvent`. */
+export type StreamEventType = StreamEvent['type']
+
+/** The stream is its own async iterator (`for await (const ev of stream)`); these two are added in `lib.cjs`. */
+export interface MarketStream {
+  /** `for await (const ev of stream)` iterates the stream itself. */
+  [Symbol.asyncIterator](): MarketStream
+  /** Called when a `for await` loop is left early (`break`, `return`, a throw): closes the stream. */
+  return(): Promise<IteratorReturnResult<undefined>>
+}

@@ -9,6 +9,7 @@ use napi_derive::napi;
 use crate::auth::{self, OAuthPending};
 use crate::call::{self, CallOptions, Lifecycle};
 use crate::config::{self, ClientOptions};
+use crate::stream::MarketStream;
 
 /// What a client and its area handles share (the `client.<area>` getters are generated in `api/mod.rs`).
 pub struct Shared {
@@ -174,6 +175,33 @@ impl Client {
             shared.core.install_token(token).await
         };
         call::spawn(env, &self.shared.life, options, fut, |v| v)
+    }
+
+    /// Starts a stream of quotes, depth and account events over the AutoShares streamers (see `MarketStream`).
+    /// Symbols are resolved and accounts checked before anything connects: an unknown symbol or someone else's
+    /// account rejects with `code === 'VALIDATION'` (and `field`).
+    ///
+    /// ```js
+    /// const stream = await client.stream({ quotes: ['AAPL'], accounts: [accountId], config: { marketHours: 'always' } })
+    /// for await (const ev of stream) if (ev.type === 'order') console.log(ev.order.status)
+    /// ```
+    #[napi(
+        ts_args_type = "options?: StreamOptions, callOptions?: CallOptions",
+        ts_return_type = "Promise<MarketStream>"
+    )]
+    pub fn stream<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Object>,
+        call_options: Option<CallOptions>,
+    ) -> Result<PromiseRaw<'env, MarketStream>> {
+        crate::stream::start(
+            env,
+            self.shared.core.clone(),
+            &self.shared.life,
+            options,
+            call_options,
+        )
     }
 
     /// How many times this session asked for a token (logins and refreshes).

@@ -4,7 +4,8 @@
 //! (`client.users`, `client.accounts`) and one Promise method per core operation; `models/<area>.rs` holds the
 //! `#[napi(object)]` result types with a `From<core type>` each. Everything around them is infrastructure:
 //! `call.rs` (every Promise: AbortSignal, `close()`, errors with codes), `error.rs` (`AutoSharesError`),
-//! `values.rs` (decimals in and out), `config.rs` + `auth.rs` (`new Client({...})`), `client.rs`, `sandbox.rs`.
+//! `values.rs` (decimals in and out), `config.rs` + `auth.rs` (`new Client({...})`), `client.rs`, `sandbox.rs`,
+//! `stream.rs` (`client.stream()`: core's `MarketStream` as an async iterator of plain event objects).
 //!
 //! Behaviour lives in core; this crate converts arguments, calls core, converts results and maps errors.
 
@@ -23,6 +24,7 @@ mod filter;
 mod models;
 mod paging;
 mod sandbox;
+mod stream;
 mod values;
 
 use napi::bindgen_prelude::*;

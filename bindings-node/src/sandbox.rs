@@ -5,7 +5,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use autoshares::auth::{Browser, OAuthLogin, PasswordLogin};
-use autoshares_sandbox::{AppState, FaultRule, SandboxConfig};
+use autoshares_sandbox::{
+    AppState, CloseReason, ConnectionRecord, DataRecord, FaultRule, Malformed, SandboxConfig,
+    SessionType, Streams,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -277,6 +280,21 @@ impl Sandbox {
         }
     }
 
+    /// The streamers' controls (quote rate, fault switches, records) for both streamers; `.quote` and `.data`
+    /// narrow them to one.
+    ///
+    /// ```js
+    /// sb.streams.quote.malformedOnce()          // the next quote frame is invalid JSON
+    /// sb.streams.data.dropEveryMessages(3)      // the data connection drops after every 3rd message
+    /// sb.streams.dataMessagesForAccount(id)     // what the sandbox produced for an account, in order
+    /// ```
+    #[napi(getter)]
+    pub fn streams(&self) -> SandboxStreams {
+        SandboxStreams {
+            streams: Streams::new(self.inner.state.streams.clone()),
+        }
+    }
+
     /// Makes every token issued so far expired (refresh tokens stay valid).
     #[napi]
     pub fn expire_tokens(&self) {
@@ -424,5 +442,321 @@ impl Faults {
     #[napi(getter)]
     pub fn injected_count(&self) -> u32 {
         u32::try_from(self.faults.injected_count()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A subscription as a sandbox connection holds it.
+#[napi(object)]
+pub struct SandboxSubscription {
+    /// The wire entity type, e.g. `'Quote'`, `'Order'`.
+    pub entity_type: String,
+    /// The key as the client sent it (security, account, user or watchlist id).
+    pub key: String,
+}
+
+/// What the sandbox knows about one streamer connection.
+#[napi(object)]
+pub struct SandboxConnection {
+    /// Connection number, from 1 in the order accepted (both streamers share the numbering).
+    pub id: f64,
+    /// Which streamer.
+    #[napi(ts_type = "Streamer")]
+    pub streamer: String,
+    /// Whose connection.
+    pub user_id: i32,
+    /// Current subscriptions.
+    pub subscriptions: Vec<SandboxSubscription>,
+    /// Streamed messages sent (not session frames, acks or injected malformed frames).
+    pub messages_sent: f64,
+    /// Every frame sent.
+    pub frames_sent: f64,
+    /// Injected malformed frames sent.
+    pub malformed_sent: f64,
+    /// `Subscribe.txt` commands received on it.
+    pub subscribe_commands: f64,
+    /// Whether a stall holds it now.
+    pub stalled: bool,
+    /// Whether it is still open.
+    pub open: bool,
+    /// Why it ended, once it has.
+    #[napi(
+        ts_type = "'clientClosed' | 'droppedAfterMessages' | 'droppedAfterTime' | 'slowConsumer' | 'shutdown' | 'error'"
+    )]
+    pub close_reason: Option<String>,
+}
+
+impl From<ConnectionRecord> for SandboxConnection {
+    fn from(r: ConnectionRecord) -> Self {
+        SandboxConnection {
+            id: r.id as f64,
+            streamer: streamer_name(r.streamer).into(),
+            user_id: r.user_id,
+            subscriptions: r
+                .subscriptions
+                .into_iter()
+                .map(|x| SandboxSubscription {
+                    entity_type: x.entity_type.as_str().into(),
+                    key: x.key,
+                })
+                .collect(),
+            messages_sent: r.messages_sent as f64,
+            frames_sent: r.frames_sent as f64,
+            malformed_sent: r.malformed_sent as f64,
+            subscribe_commands: r.subscribe_commands as f64,
+            stalled: r.stalled,
+            open: r.open,
+            close_reason: r.close_reason.map(|c| {
+                match c {
+                    CloseReason::ClientClosed => "clientClosed",
+                    CloseReason::DroppedAfterMessages => "droppedAfterMessages",
+                    CloseReason::DroppedAfterTime => "droppedAfterTime",
+                    CloseReason::SlowConsumer => "slowConsumer",
+                    CloseReason::Shutdown => "shutdown",
+                    CloseReason::Error => "error",
+                }
+                .into()
+            }),
+        }
+    }
+}
+
+/// One data message the sandbox produced (whether or not anyone was subscribed).
+#[napi(object)]
+pub struct SandboxDataMessage {
+    /// Production order, from 1.
+    pub seq: f64,
+    /// The wire entity type: `'Order'`, `'Position'`, `'AccountBalance'`, `'UserBalance'`, ...
+    pub entity_type: String,
+    /// The subscription key it went to.
+    pub key: String,
+    /// The trading account it is about.
+    pub account_id: Option<i32>,
+    /// The order, for `Order` messages.
+    pub order_id: Option<i32>,
+    /// The order status, for `Order` messages (e.g. `'Filled'`).
+    pub status: Option<String>,
+    /// The frame exactly as sent.
+    pub json: String,
+}
+
+impl From<DataRecord> for SandboxDataMessage {
+    fn from(r: DataRecord) -> Self {
+        SandboxDataMessage {
+            seq: r.seq as f64,
+            entity_type: r.entity_type.as_str().into(),
+            key: r.key,
+            account_id: r.account_id,
+            order_id: r.order_id,
+            status: r.status,
+            json: r.json,
+        }
+    }
+}
+
+fn streamer_name(s: SessionType) -> &'static str {
+    match s {
+        SessionType::Quote => "quote",
+        SessionType::Data => "data",
+    }
+}
+
+/// A count (`0` or more) from JS as core's `Option<u64>`: `null`/`undefined` switch the fault off.
+fn count(n: Option<f64>) -> Option<u64> {
+    n.filter(|n| n.is_finite() && *n >= 1.0).map(|n| n as u64)
+}
+
+fn duration_ms(ms: f64) -> Duration {
+    Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::ZERO)
+}
+
+/// The sandbox streamers' controls (docs/STREAMING.md section 5): `sb.streams` acts on both streamers,
+/// `sb.streams.quote` and `sb.streams.data` on one. Switches apply to open connections and new ones; message
+/// counts are per streamer over the whole run and count streamed messages only.
+#[napi]
+pub struct SandboxStreams {
+    streams: Streams,
+}
+
+#[napi]
+impl SandboxStreams {
+    /// The same controls narrowed to the quote streamer.
+    #[napi(getter)]
+    pub fn quote(&self) -> SandboxStreams {
+        SandboxStreams {
+            streams: self.streams.quote(),
+        }
+    }
+
+    /// The same controls narrowed to the data streamer.
+    #[napi(getter)]
+    pub fn data(&self) -> SandboxStreams {
+        SandboxStreams {
+            streams: self.streams.data(),
+        }
+    }
+
+    /// The quote rate: messages per second per connection, shared round-robin by its securities (0 stops
+    /// quotes). Applies to open connections at once.
+    #[napi]
+    pub fn set_quote_rate(&self, per_second: u32) {
+        self.streams.set_quote_rate(per_second);
+    }
+
+    /// The quote rate now.
+    #[napi(getter)]
+    pub fn quote_rate(&self) -> u32 {
+        self.streams.quote_rate()
+    }
+
+    /// Closes the TCP connection abruptly (no close frame) right after every `n`th streamed message, counted over
+    /// the whole run; `null` switches it off.
+    #[napi(ts_args_type = "n: number | null")]
+    pub fn drop_every_messages(&self, n: Option<f64>) {
+        self.streams.drop_every_messages(count(n));
+    }
+
+    /// Closes each connection abruptly `ms` after it was accepted (or after this call); `null` switches it off.
+    #[napi(ts_args_type = "ms: number | null")]
+    pub fn drop_every_ms(&self, ms: Option<f64>) {
+        self.streams.drop_every(ms.map(duration_ms));
+    }
+
+    /// Stalls every connection (`true`): the socket stays open but nothing is sent or read, so pings go
+    /// unanswered; `false` resumes.
+    #[napi]
+    pub fn stall(&self, on: bool) {
+        self.streams.stall(on);
+    }
+
+    /// Stalls each connection once it has sent `n` streamed messages; `null` switches it off.
+    #[napi(ts_args_type = "n: number | null")]
+    pub fn stall_after_messages(&self, n: Option<f64>) {
+        self.streams.stall_after_messages(count(n));
+    }
+
+    /// Answers WebSocket upgrades `503` for `ms` from now (`0` stops refusing).
+    #[napi]
+    pub fn refuse_reconnects_for(&self, ms: f64) {
+        self.streams.refuse_reconnects_for(duration_ms(ms));
+    }
+
+    /// Sends a malformed frame before every `n`th streamed message (the real one follows); `null` switches it
+    /// off.
+    #[napi(ts_args_type = "n: number | null")]
+    pub fn malformed_every(&self, n: Option<f64>) {
+        self.streams.malformed_every(count(n));
+    }
+
+    /// Sends one malformed frame before the next streamed message (of each streamer in scope).
+    #[napi]
+    pub fn malformed_once(&self) {
+        self.streams.malformed_once();
+    }
+
+    /// What malformed frames look like: `'invalidJson'` (default: a message cut in half) or `'badNumber'` (a
+    /// numeric field set to `"not-a-number"`).
+    #[napi(ts_args_type = "kind: 'invalidJson' | 'badNumber'")]
+    pub fn set_malformed_kind(&self, env: Env, kind: String) -> Result<()> {
+        let kind = match kind.as_str() {
+            "invalidJson" => Malformed::InvalidJson,
+            "badNumber" => Malformed::BadNumber,
+            other => {
+                let e = autoshares::Error::Validation {
+                    field: "kind".into(),
+                    message: format!("`{other}` is not 'invalidJson' or 'badNumber'"),
+                };
+                return Err(crate::error::core(&env, &e));
+            }
+        };
+        self.streams.set_malformed_kind(kind);
+        Ok(())
+    }
+
+    /// Makes the next `MarketDepth` update skip one sequence number.
+    #[napi]
+    pub fn skip_depth_sequence_once(&self) {
+        self.streams.skip_depth_sequence_once();
+    }
+
+    /// Behaves like an environment without Level II: depth subscriptions are acknowledged, nothing is sent.
+    #[napi]
+    pub fn set_depth_silent(&self, on: bool) {
+        self.streams.set_depth_silent(on);
+    }
+
+    /// Switches every fault of the scope off (the quote rate stays).
+    #[napi]
+    pub fn clear_faults(&self) {
+        self.streams.clear_faults();
+    }
+
+    /// Every known connection of the scope (open ones and the last closed ones), oldest first.
+    #[napi]
+    pub fn connections(&self) -> Vec<SandboxConnection> {
+        self.streams
+            .connections()
+            .into_iter()
+            .map(SandboxConnection::from)
+            .collect()
+    }
+
+    /// The open connections of the scope with their current subscriptions, oldest first.
+    #[napi]
+    pub fn live_connections(&self) -> Vec<SandboxConnection> {
+        self.streams
+            .live_connections()
+            .into_iter()
+            .map(SandboxConnection::from)
+            .collect()
+    }
+
+    /// Connections accepted (`CreateSession.txt` answered `Ok`) since start.
+    #[napi]
+    pub fn connections_accepted(&self) -> f64 {
+        self.streams.connections_accepted() as f64
+    }
+
+    /// Connections refused by `CreateSession.txt` since start.
+    #[napi]
+    pub fn sessions_rejected(&self) -> f64 {
+        self.streams.sessions_rejected() as f64
+    }
+
+    /// Upgrades answered 503 by `refuseReconnectsFor` since start.
+    #[napi]
+    pub fn upgrades_refused(&self) -> f64 {
+        self.streams.upgrades_refused() as f64
+    }
+
+    /// `Subscribe.txt` commands received since start.
+    #[napi]
+    pub fn subscribe_commands(&self) -> f64 {
+        self.streams.subscribe_commands() as f64
+    }
+
+    /// Streamed messages sent since start, over all connections of the scope.
+    #[napi]
+    pub fn messages_sent(&self) -> f64 {
+        self.streams.messages_sent() as f64
+    }
+
+    /// Every data message produced (the last 100,000), in production order.
+    #[napi]
+    pub fn data_messages(&self) -> Vec<SandboxDataMessage> {
+        self.streams
+            .data_messages()
+            .into_iter()
+            .map(SandboxDataMessage::from)
+            .collect()
+    }
+
+    /// The data messages produced about one trading account, in production order.
+    #[napi]
+    pub fn data_messages_for_account(&self, account_id: i32) -> Vec<SandboxDataMessage> {
+        self.streams
+            .data_messages_for_account(account_id)
+            .into_iter()
+            .map(SandboxDataMessage::from)
+            .collect()
     }
 }
