@@ -145,7 +145,7 @@ async fn main() {
 
     let streams = sb.streams();
     streams.set_quote_rate(500);
-    let mut stream = c
+    let stream = c
         .stream()
         .config(StreamConfig {
             market_hours: MarketHours::Always,
