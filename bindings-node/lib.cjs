@@ -54,6 +54,44 @@ if (native.MarketStream) {
     writable: true,
     configurable: true,
   })
+  // Callback style: `stream.on('quote', (ev) => ...)`, `on('event', ...)` for every event, `on('error', ...)`
+  // for a failed read, `on('end', ...)` once the stream is closed and drained. The first `on()` starts one
+  // reading loop; do not also iterate the same stream with `for await`.
+  Object.defineProperty(proto, 'on', {
+    value: function on(type, listener) {
+      if (typeof listener !== 'function') throw new TypeError('stream.on(type, listener): listener must be a function')
+      const listeners = this._listeners ?? (this._listeners = new Map())
+      if (!listeners.has(type)) listeners.set(type, [])
+      listeners.get(type).push(listener)
+      if (!this._pumping) {
+        this._pumping = true
+        const emit = (name, value) => {
+          for (const l of listeners.get(name) ?? []) l(value)
+        }
+        ;(async () => {
+          for (;;) {
+            let step
+            try {
+              step = await this.next()
+            } catch (err) {
+              if ((listeners.get('error') ?? []).length === 0) throw err
+              emit('error', err)
+              return
+            }
+            if (step.done) {
+              emit('end', undefined)
+              return
+            }
+            emit(step.value.type, step.value)
+            emit('event', step.value)
+          }
+        })()
+      }
+      return this
+    },
+    writable: true,
+    configurable: true,
+  })
 }
 
 module.exports = native

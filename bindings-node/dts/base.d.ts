@@ -66,4 +66,13 @@ export interface MarketStream {
   [Symbol.asyncIterator](): MarketStream
   /** Called when a `for await` loop is left early (`break`, `return`, a throw): closes the stream. */
   return(): Promise<IteratorReturnResult<undefined>>
+  /**
+   * Callback style instead of `for await`: `stream.on('quote', (ev) => ...)` gets the events of one type,
+   * `'event'` every event, `'error'` a failed read (without an `'error'` listener it is thrown), `'end'` the end
+   * of a closed stream. The first `on()` starts reading; do not iterate the same stream with `for await` too.
+   */
+  on<K extends StreamEventType>(type: K, listener: (event: Extract<StreamEvent, { type: K }>) => void): this
+  on(type: 'event', listener: (event: StreamEvent) => void): this
+  on(type: 'error', listener: (error: AutoSharesError) => void): this
+  on(type: 'end', listener: () => void): this
 }

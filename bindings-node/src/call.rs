@@ -125,6 +125,14 @@ impl Lifecycle {
     pub fn is_closed(&self) -> bool {
         *self.closed.borrow()
     }
+
+    /// Resolves once `close()` was called (at once if it already was).
+    pub fn closing(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.closed.subscribe();
+        async move {
+            let _ = rx.wait_for(|closed| *closed).await;
+        }
+    }
 }
 
 enum Outcome<T> {

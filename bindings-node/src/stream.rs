@@ -946,10 +946,22 @@ pub fn start<'env>(
             .await
     };
     let stream_life = life.clone();
-    call::spawn(env, life, call_options, fut, move |s| MarketStream {
-        core: Arc::new(s),
-        client,
-        life: stream_life,
+    call::spawn(env, life, call_options, fut, move |s| {
+        let core = Arc::new(s);
+        // `client.close()` stops the client's streams too (a forgotten stream must not outlive its client).
+        let weak = Arc::downgrade(&core);
+        let closing = stream_life.closing();
+        napi::bindgen_prelude::spawn(async move {
+            closing.await;
+            if let Some(stream) = weak.upgrade() {
+                stream.close().await;
+            }
+        });
+        MarketStream {
+            core,
+            client,
+            life: stream_life,
+        }
     })
 }
 

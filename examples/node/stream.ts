@@ -108,6 +108,8 @@ async function main(): Promise<void> {
     const filled = await untilFilled(stream, async () =>
       (await client.orders.place(account.id, { symbol: 'AAPL', side: 'Buy', type: 'Market', quantity: 1, timeInForce: 'Day' })).id)
     console.log(`filled at ${filled?.averagePrice ?? '?'}; quote streamer ${stream.state('quote')}`)
+    // Callback style, typed per event type: `ev` is narrowed to the quote event.
+    stream.on('quote', (ev) => { const bid: string | undefined = ev.quote.bid ?? undefined; void bid })
     const stats: StreamStats = stream.stats()
     console.log(`${stats.frames} frames, ${stats.reconnects} reconnects`)
     await stream.close()
