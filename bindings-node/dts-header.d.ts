@@ -62,8 +62,8 @@ export type StreamEventType = StreamEvent['type']
 
 /** The stream is its own async iterator (`for await (const ev of stream)`); these two are added in `lib.cjs`. */
 export interface MarketStream {
-  /** `for await (const ev of stream)` iterates the stream itself. */
-  [Symbol.asyncIterator](): MarketStream
+  /** `for await (const ev of stream)`: reads batches of events (`nextBatch()`) and yields them one by one. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<StreamEvent>
   /** Called when a `for await` loop is left early (`break`, `return`, a throw): closes the stream. */
   return(): Promise<IteratorReturnResult<undefined>>
   /**

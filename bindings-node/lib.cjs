@@ -9,9 +9,8 @@
 // after a short or empty page, or once `totalCount` items were seen (the same rule as core's `stream()`).
 // Breaking out of the loop stops it; `signal` in the options stops the page in flight.
 //
-// `MarketStream` (from `client.stream()`) is its own async iterator: its native `next()` already answers
-// `{ done, value }`, so only `[Symbol.asyncIterator]` and `return()` (leaving a `for await` loop closes it) are
-// added here.
+// `MarketStream` (from `client.stream()`) is async-iterable: `[Symbol.asyncIterator]` reads batches through the
+// native `nextBatch()`, and `return()` (leaving a `for await` loop) closes the stream; `on()` is the callback style.
 'use strict'
 
 const native = require('./index.js')
@@ -45,7 +44,30 @@ for (const [cls, method, arity] of paged) {
 
 if (native.MarketStream) {
   const proto = native.MarketStream.prototype
-  Object.defineProperty(proto, Symbol.asyncIterator, { value: function iterator() { return this }, writable: true, configurable: true })
+  // `for await` reads batches (`nextBatch()`: one Promise per burst of events, not per event) and hands them
+  // out one by one; `next()` stays the one-event call.
+  const batched = (stream) => {
+    let buffer = []
+    let at = 0
+    return {
+      async next() {
+        if (at >= buffer.length) {
+          buffer = await stream.nextBatch(512)
+          at = 0
+          if (buffer.length === 0) return { done: true, value: undefined }
+        }
+        return { done: false, value: buffer[at++] }
+      },
+      async return() {
+        await stream.close()
+        return { done: true, value: undefined }
+      },
+      [Symbol.asyncIterator]() {
+        return this
+      },
+    }
+  }
+  Object.defineProperty(proto, Symbol.asyncIterator, { value: function iterator() { return batched(this) }, writable: true, configurable: true })
   Object.defineProperty(proto, 'return', {
     value: async function close() {
       await this.close()
@@ -70,20 +92,22 @@ if (native.MarketStream) {
         }
         ;(async () => {
           for (;;) {
-            let step
+            let batch
             try {
-              step = await this.next()
+              batch = await this.nextBatch(512)
             } catch (err) {
               if ((listeners.get('error') ?? []).length === 0) throw err
               emit('error', err)
               return
             }
-            if (step.done) {
+            if (batch.length === 0) {
               emit('end', undefined)
               return
             }
-            emit(step.value.type, step.value)
-            emit('event', step.value)
+            for (const ev of batch) {
+              emit(ev.type, ev)
+              emit('event', ev)
+            }
           }
         })()
       }

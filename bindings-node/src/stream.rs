@@ -1006,6 +1006,40 @@ impl MarketStream {
         call::spawn(env, &self.life, options, fut, Step)
     }
 
+    /// Up to `max` events: waits for the first, then takes whatever else is already queued, so one Promise
+    /// (one wake-up of the event loop) carries a whole burst. An empty array means the stream was closed and
+    /// drained. `for await` and `on()` read through this (measured faster than one `next()` per event).
+    #[napi(
+        ts_args_type = "max?: number, options?: CallOptions",
+        ts_return_type = "Promise<StreamEvent[]>"
+    )]
+    pub fn next_batch<'env>(
+        &self,
+        env: &'env Env,
+        max: Option<u32>,
+        options: Option<CallOptions>,
+    ) -> Result<PromiseRaw<'env, Vec<StreamEvent>>> {
+        let core = self.core.clone();
+        let max = max.unwrap_or(512).clamp(1, 65_536) as usize;
+        let fut = async move {
+            let mut batch = Vec::new();
+            while batch.is_empty() {
+                match core.next().await {
+                    None => return Ok(batch),
+                    Some(ev) => batch.extend(StreamEvent::from_core(ev)),
+                }
+            }
+            while batch.len() < max {
+                match core.try_next() {
+                    Some(ev) => batch.extend(StreamEvent::from_core(ev)),
+                    None => break,
+                }
+            }
+            Ok(batch)
+        };
+        call::spawn(env, &self.life, options, fut, |v| v)
+    }
+
     /// The next event if one is queued, without waiting; `null` otherwise.
     #[napi]
     pub fn try_next(&self) -> Option<StreamEvent> {
