@@ -112,7 +112,7 @@ async fn a_full_session_logs_no_secret() {
             .collect()
     };
     let t = password_client(&sb, "trader");
-    let mut s = t
+    let s = t
         .stream()
         .subscribe([autoshares::stream::Topic::quote("AAPL")])
         .await

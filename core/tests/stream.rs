@@ -275,7 +275,7 @@ async fn drops_every_500_messages_over_50000_restore_every_subscription_and_lose
     let streams = sb.streams();
     streams.set_quote_rate(20_000);
     streams.drop_every_messages(Some(500));
-    let mut s = c
+    let s = c
         .stream()
         .config(test_config())
         .subscribe([
@@ -379,7 +379,7 @@ async fn order_events_lost_in_data_drops_are_reconciled() {
     let account = margin_account(&c).await;
     let streams = sb.streams();
     streams.data().drop_every_messages(Some(3));
-    let mut s = c
+    let s = c
         .stream()
         .config(test_config())
         .subscribe(Topic::account(account))
@@ -554,7 +554,7 @@ async fn a_consumer_that_stalls_on_order_events_gets_every_one_afterwards() {
     let sb = Sandbox::start().await.unwrap();
     let c = password_client(&sb, "trader");
     let account = margin_account(&c).await;
-    let mut s = c
+    let s = c
         .stream()
         .config(test_config())
         .subscribe([Topic::Orders(account)])

@@ -34,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         market_hours: MarketHours::Always,
         ..StreamConfig::default()
     };
-    let mut stream = client
+    let stream = client
         .stream()
         .config(config)
         .subscribe([

@@ -3,9 +3,8 @@
 //! ```no_run
 //! # async fn run(client: autoshares::Client) -> autoshares::Result<()> {
 //! use autoshares::stream::{Event, Topic};
-//! use futures::StreamExt;
 //!
-//! let mut stream = client
+//! let stream = client
 //!     .stream()
 //!     .subscribe([Topic::quote("AAPL"), Topic::quote("MSFT")])
 //!     .subscribe(Topic::account(6004))
@@ -391,16 +390,23 @@ pub(crate) enum Control {
     Close,
 }
 
+/// The wait for the next event of [`futures::Stream::poll_next`].
+type NextEvent = Pin<Box<dyn Future<Output = Option<Event>> + Send>>;
+
 /// A running stream: events from both streamers, subscriptions changeable while it runs.
 ///
-/// It is a [`futures::Stream`] of [`Event`]s (or call [`MarketStream::next`]). Dropping it stops both
-/// connections; [`MarketStream::close`] does so and waits for them.
+/// It is a [`futures::Stream`] of [`Event`]s (or call [`MarketStream::next`]). Every other method takes
+/// `&self`, so one stream can be shared (e.g. in an `Arc`) by a task that takes events and others that change
+/// subscriptions or close it. Dropping it stops both connections; [`MarketStream::close`] does so and waits
+/// for them.
 pub struct MarketStream {
     shared: Arc<Shared>,
     controls: BTreeMap<Streamer, mpsc::UnboundedSender<Control>>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     resolver: supervisor::Resolver,
-    pending: Option<Pin<Box<dyn Future<Output = Option<Event>> + Send>>>,
+    /// The wait of [`futures::Stream::poll_next`], dropped by [`MarketStream::next`] (a stale waiter would
+    /// take a wake-up meant for `next`).
+    pending: Mutex<Option<NextEvent>>,
 }
 
 impl fmt::Debug for MarketStream {
@@ -413,14 +419,15 @@ impl fmt::Debug for MarketStream {
 }
 
 impl MarketStream {
-    /// The next event; `None` after [`MarketStream::close`] once everything queued was taken.
-    pub async fn next(&mut self) -> Option<Event> {
-        self.pending = None;
+    /// The next event; `None` after [`MarketStream::close`] once everything queued was taken. Concurrent
+    /// calls each get different events.
+    pub async fn next(&self) -> Option<Event> {
+        *Shared::lock(&self.pending) = None;
         self.shared.hub.next().await
     }
 
     /// The next event if one is queued, without waiting.
-    pub fn try_next(&mut self) -> Option<Event> {
+    pub fn try_next(&self) -> Option<Event> {
         self.shared.hub.try_next()
     }
 
@@ -540,11 +547,12 @@ impl MarketStream {
 
     /// Stops both connections (sending a close frame) and waits for the supervisors to finish. Events
     /// already queued can still be taken with [`MarketStream::next`].
-    pub async fn close(&mut self) {
+    pub async fn close(&self) {
         for c in self.controls.values() {
             let _ = c.send(Control::Close);
         }
-        for t in self.tasks.drain(..) {
+        let tasks = std::mem::take(&mut *Shared::lock(&self.tasks));
+        for t in tasks {
             let _ = t.await;
         }
         self.shared.hub.close();
@@ -553,7 +561,7 @@ impl MarketStream {
 
 impl Drop for MarketStream {
     fn drop(&mut self) {
-        for t in &self.tasks {
+        for t in Shared::lock(&self.tasks).iter() {
             t.abort();
         }
     }
@@ -563,14 +571,15 @@ impl futures::Stream for MarketStream {
     type Item = Event;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        if self.pending.is_none() {
-            let shared = self.shared.clone();
-            self.pending = Some(Box::pin(async move { shared.hub.next().await }));
-        }
-        let fut = self.pending.as_mut().expect("set above");
+        let this = &mut *self;
+        let pending = this.pending.get_mut().unwrap_or_else(|e| e.into_inner());
+        let fut = pending.get_or_insert_with(|| {
+            let shared = this.shared.clone();
+            Box::pin(async move { shared.hub.next().await })
+        });
         match fut.as_mut().poll(cx) {
             Poll::Ready(ev) => {
-                self.pending = None;
+                *pending = None;
                 Poll::Ready(ev)
             }
             Poll::Pending => Poll::Pending,
@@ -635,8 +644,8 @@ pub(crate) fn new_handle(
     MarketStream {
         shared,
         controls,
-        tasks,
+        tasks: Mutex::new(tasks),
         resolver,
-        pending: None,
+        pending: Mutex::new(None),
     }
 }
