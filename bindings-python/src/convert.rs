@@ -77,7 +77,7 @@ macro_rules! to_py_via_into {
         }
     )*};
 }
-to_py_via_into!(i32, i64, u32, u64, bool, String);
+to_py_via_into!(i32, i64, u32, u64, usize, f64, bool, String, &'static str);
 
 impl<T: ToPy> ToPy for Option<T> {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
