@@ -422,6 +422,42 @@ impl Sandbox {
             .collect())
     }
 
+    /// The streamer connections the sandbox knows (open ones and the last closed ones), oldest first: dicts of
+    /// `id`, `streamer` (`"quote"`/`"data"`), `open`, `close_reason` (e.g. `"ClientClosed"`, `None` while open),
+    /// `messages_sent` and `subscriptions` (`(entity_type, key)` pairs).
+    #[pyo3(signature = (*, streamer = None))]
+    fn stream_connections<'py>(
+        &self,
+        py: Python<'py>,
+        streamer: Option<&str>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.streams(streamer)?
+            .connections()
+            .into_iter()
+            .map(|c| {
+                let d = PyDict::new(py);
+                d.set_item("id", c.id)?;
+                d.set_item(
+                    "streamer",
+                    match c.streamer {
+                        sandbox::SessionType::Quote => "quote",
+                        sandbox::SessionType::Data => "data",
+                    },
+                )?;
+                d.set_item("open", c.open)?;
+                d.set_item("close_reason", c.close_reason.map(|r| format!("{r:?}")))?;
+                d.set_item("messages_sent", c.messages_sent)?;
+                let subs: Vec<(&str, String)> = c
+                    .subscriptions
+                    .into_iter()
+                    .map(|s| (s.entity_type.as_str(), s.key))
+                    .collect();
+                d.set_item("subscriptions", subs)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
     /// The data messages produced about one trading account, in order: dicts of `seq`, `entity_type`, `key`,
     /// `account_id`, `order_id`, `status` and the frame's `json`.
     fn data_messages_for_account<'py>(

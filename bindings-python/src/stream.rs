@@ -540,6 +540,10 @@ impl StreamHandle {
     /// closed and drained; `None` when `timeout` seconds passed first.
     #[pyo3(signature = (timeout = None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<bool>> {
+        if crate::runtime::shutting_down() {
+            // The exit hook closed every stream: a loop still running (a daemon thread) just ends.
+            return Ok(Some(false));
+        }
         let inner = self.inner.clone();
         match timeout {
             None => block_on(py, wait(inner)).map(Some),
