@@ -5,6 +5,11 @@ refused before anything connects."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,6 +31,7 @@ from autoshares.stream import (
     StateEvent,
     Stream,
     StreamConfig,
+    WatchlistEvent,
 )
 
 # Test tuning (as core's stream tests): always open, fast reconnects, a short watchdog.
@@ -283,3 +289,50 @@ def test_config_and_events_are_typed_values() -> None:
     with pytest.raises(TypeError):
         StreamConfig(nope=1)  # type: ignore[call-arg]
     assert QuoteEvent.type == "quote" and GapEvent.type == "gap" and BalanceEvent.type == "balance"
+
+
+def test_user_topics_use_the_logged_in_user_and_watchlist_changes_are_events(sb: autoshares.Sandbox) -> None:
+    c = sb.client()
+    me = c.users.me().user_id
+    with c.stream(user_balance=True, watchlists=True, config=FAST) as s:
+        assert sorted((t.kind, t.key, t.streamer) for t in s.subscriptions()) == [
+            ("user_balance", me, "data"),
+            ("watchlists", me, "data"),
+        ]
+        s.ready(timeout=10)
+        wait_subscribed(sb, "data", 2)
+        created = c.watchlists.create("@me", False, {"name": "stream test"})
+        ev = wait_for(s, "a watchlist event", lambda e: isinstance(e, WatchlistEvent))[-1]
+        assert isinstance(ev, WatchlistEvent) and ev.type == "watchlist"
+        assert ev.user_id == me and ev.name == "stream test" and not ev.is_deleted
+        assert ev.watchlist_id == created.id
+        assert ev.to_dict()["type"] == "watchlist"
+
+
+def test_ctrl_c_interrupts_a_loop_waiting_for_events() -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time, autoshares
+        sb = autoshares.Sandbox()
+        sb.set_quote_rate(0)
+        s = sb.client().stream(quotes=["AAPL"], stale_after=None)
+        s.ready(timeout=10)
+        print("ready", flush=True)
+        start = time.monotonic()
+        try:
+            for event in s:
+                pass
+        except KeyboardInterrupt:
+            print("interrupted after %.2f s" % (time.monotonic() - start), flush=True)
+            sys.exit(0)
+        sys.exit(3)
+        """
+    )
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "ready", p.stderr.read() if p.stderr else ""
+    time.sleep(0.5)
+    os.kill(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 0, err
+    assert "interrupted after" in out
