@@ -205,6 +205,15 @@ macro_rules! py_enum {
                     $crate::convert::known_value(value, field, <$ty>::KNOWN, $name)
                 }
             }
+
+            impl $crate::frames::Cell for $ty {
+                fn column() -> $crate::frames::Data {
+                    <String as $crate::frames::Cell>::column()
+                }
+                fn append_to(&self, data: &mut $crate::frames::Data) {
+                    $crate::frames::push_enum(self.as_str(), data)
+                }
+            }
         )*
         /// The wire values each enum class must have, for the pytest check against `autoshares.models`.
         pub fn enum_values() -> Vec<(&'static str, Vec<String>)> {

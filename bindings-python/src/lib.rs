@@ -16,6 +16,7 @@ mod client;
 mod config;
 mod convert;
 mod errors;
+mod frames;
 mod logging;
 mod model;
 mod models;
