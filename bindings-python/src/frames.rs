@@ -250,36 +250,38 @@ fn wire(py: Python<'_>, c: Column) -> Wire<'_> {
     let nulls = c.valid.iter().filter(|v| !**v).count();
     let validity = (nulls > 0).then(|| PyBytes::new(py, &bitmap(c.valid.iter().copied(), n)));
     let b = |v: &[u8]| PyBytes::new(py, v);
-    match c.data {
-        Data::Int(v) => (c.name, "int64", n, nulls, validity, b(&le(&v, i64::to_le_bytes)), None, 0),
-        Data::Time(v) => (c.name, "timestamp", n, nulls, validity, b(&le(&v, i64::to_le_bytes)), None, 0),
-        Data::Bool(v) => (c.name, "bool", n, nulls, validity, b(&bitmap(v.into_iter(), n)), None, 0),
+    let (kind, data, offsets, scale) = match c.data {
+        Data::Int(v) => ("int64", b(&le(&v, i64::to_le_bytes)), None, 0),
+        Data::Time(v) => ("timestamp", b(&le(&v, i64::to_le_bytes)), None, 0),
+        Data::Bool(v) => ("bool", b(&bitmap(v.into_iter(), n)), None, 0),
         Data::Str(offsets, bytes) => (
-            c.name,
             "string",
-            n,
-            nulls,
-            validity,
             b(&bytes),
             Some(b(&le(&offsets, i32::to_le_bytes))),
             0,
         ),
         Data::Decimal(v) => match decimal128(&v) {
-            Some((scale, data)) => (c.name, "decimal", n, nulls, validity, b(&data), None, scale),
+            Some((scale, data)) => ("decimal", b(&data), None, scale),
             None => {
+                // Too large for 128 bits at one scale: the exact text instead.
                 let mut text = Data::Str(vec![0], Vec::new());
                 for d in &v {
                     text.push_str(&d.to_string());
                 }
                 let Data::Str(offsets, bytes) = text else {
-                    unreachable!()
+                    unreachable!("built as text above")
                 };
-                let offsets = Some(b(&le(&offsets, i32::to_le_bytes)));
-                (c.name, "string", n, nulls, validity, b(&bytes), offsets, 0)
+                (
+                    "string",
+                    b(&bytes),
+                    Some(b(&le(&offsets, i32::to_le_bytes))),
+                    0,
+                )
             }
         },
         Data::Skip => unreachable!("skipped columns are not built"),
-    }
+    };
+    (c.name, kind, n, nulls, validity, data, offsets, scale)
 }
 
 /// `rows` as a table: `autoshares._frames.<how>(columns)` (`to_arrow`, `to_pandas` or `to_polars`).
