@@ -341,6 +341,26 @@ impl AsyncClient {
 
     // @generated async area getters: end
 
+    /// Starts a stream of quotes, depth and account events (core `client.stream()`): awaitable of an
+    /// `autoshares.stream.AsyncStream` (`async for event in stream`, `async with` closes it).
+    ///
+    /// Subscriptions: `quotes=`, `depth=` (symbols or security ids), `accounts=` (orders, positions and balance),
+    /// `orders=`, `positions=`, `balances=` (account ids), `user_balance=True`, `watchlists=True`,
+    /// `watchlist_content=` (watchlist ids). Tuning: `config=StreamConfig(...)` and/or its keyword arguments
+    /// (`stale_after=`, `market_hours=`, ...). Unknown symbols and foreign accounts are a `ValidationError`
+    /// before anything connects.
+    #[pyo3(signature = (*, config = None, **options))]
+    fn stream<'py>(
+        &self,
+        py: Python<'py>,
+        config: Option<&Bound<'py, crate::stream::StreamConfig>>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = crate::stream::start_args(py, config, options)?;
+        let c = self.shared.core(py)?;
+        spawn_async(py, crate::stream::start(c, args), crate::stream::Started)
+    }
+
     /// Logs in now (calls otherwise log in on first use).
     fn login<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let c = self.shared.core(py)?;
@@ -575,6 +595,22 @@ impl Client {
     }
 
     // @generated area getters: end
+
+    /// Starts a stream of quotes, depth and account events (core `client.stream()`): an
+    /// `autoshares.stream.Stream` (`for event in stream`, the GIL released while it waits, Ctrl-C interrupts;
+    /// `with` closes it). The arguments are those of `AsyncClient.stream`.
+    #[pyo3(signature = (*, config = None, **options))]
+    fn stream<'py>(
+        &self,
+        py: Python<'py>,
+        config: Option<&Bound<'py, crate::stream::StreamConfig>>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = crate::stream::start_args(py, config, options)?;
+        let c = self.shared.core(py)?;
+        let inner = block_on(py, crate::stream::start(c, args))?;
+        crate::stream::StreamHandle::wrap(py, inner, "Stream")
+    }
 
     /// Logs in now (calls otherwise log in on first use).
     fn login(&self, py: Python<'_>) -> PyResult<()> {

@@ -77,7 +77,7 @@ macro_rules! to_py_via_into {
         }
     )*};
 }
-to_py_via_into!(i32, i64, u32, u64, bool, String);
+to_py_via_into!(i32, i64, u32, u64, usize, f64, bool, String, &'static str);
 
 impl<T: ToPy> ToPy for Option<T> {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -203,6 +203,15 @@ macro_rules! py_enum {
             impl $crate::convert::FromPyInput for $ty {
                 fn from_py_input(value: &pyo3::Bound<'_, pyo3::PyAny>, field: &str) -> pyo3::PyResult<Self> {
                     $crate::convert::known_value(value, field, <$ty>::KNOWN, $name)
+                }
+            }
+
+            impl $crate::frames::Cell for $ty {
+                fn column() -> $crate::frames::Data {
+                    <String as $crate::frames::Cell>::column()
+                }
+                fn append_to(&self, data: &mut $crate::frames::Data) {
+                    $crate::frames::push_enum(self.as_str(), data)
                 }
             }
         )*

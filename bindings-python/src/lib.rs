@@ -7,7 +7,8 @@
 //! area getters in `client.rs`. Hand-written: the infrastructure every area uses, `runtime.rs` (shared tokio
 //! runtime, awaitables, interruptible blocking, shutdown), `errors.rs`, `convert.rs` (Decimal, datetime, enums,
 //! request dicts, sort and filter), `model.rs` (the model class macro), `paging.rs` (iterators over every page),
-//! `logging.rs` (tracing to Python logging), `config.rs`, `auth.rs`, `client.rs` and `sandbox.rs`.
+//! `logging.rs` (tracing to Python logging), `config.rs`, `auth.rs`, `client.rs`, `sandbox.rs` and `stream.rs`
+//! (`client.stream(...)`: core's market stream, its events handed to Python in batches).
 
 mod api;
 mod auth;
@@ -15,12 +16,14 @@ mod client;
 mod config;
 mod convert;
 mod errors;
+mod frames;
 mod logging;
 mod model;
 mod models;
 mod paging;
 mod runtime;
 mod sandbox;
+mod stream;
 
 use pyo3::pymodule;
 
@@ -62,6 +65,8 @@ mod _native {
         // The generated area and model classes (one `add_class` each, see `api/mod.rs` and `models/mod.rs`).
         super::api::register(m)?;
         super::models::register(m)?;
+        // `client.stream(...)`: the handle, the config, topics and the event classes (`stream.rs`).
+        super::stream::register(m)?;
         Ok(())
     }
 }

@@ -4,7 +4,8 @@
 //! core's order), and lists the fields whose values never appear in `repr` or `_repr_html_`. Each field becomes
 //! a read-only attribute converted by [`ToPy`](crate::convert::ToPy) on access (so a model costs one Rust struct
 //! until it is read); the class gets `to_dict()`, `==` (core `PartialEq`), a `repr` of the fields that are set,
-//! an HTML table for notebooks and pickling through the core's JSON. The invocations are generated
+//! an HTML table for notebooks and pickling through the core's JSON; the models whose invocation names a `table` of
+//! rows (pages, bars) also get `to_arrow()`, `to_pandas()` and `to_polars()` (`frames.rs`). The invocations are generated
 //! (`scripts/gen_python.py` writes `models/<area>.rs`); `py_enum!` (in `convert.rs`) maps the core enums to the
 //! `enum.Enum` classes of `autoshares.models`.
 
@@ -87,6 +88,7 @@ macro_rules! py_model {
             $($py:literal => $field:ident),* $(,)?
         }
         redacted { $($secret:literal),* $(,)? }
+        $(table |$ts:ident| $rows:expr)?
     ) => {
         $(#[$doc])*
         #[pyo3::pyclass(frozen, module = "autoshares.models")]
@@ -155,6 +157,55 @@ macro_rules! py_model {
             fn _from_json(json: &str) -> pyo3::PyResult<Self> {
                 $crate::model::from_json(json).map(|inner| $name { inner })
             }
+
+            $(
+                /// The rows as a `pyarrow.Table` (extra `arrow`): one column per scalar field, decimals exact as
+                /// `decimal128`, times as `timestamp[us, UTC]`, enums as their wire strings.
+                fn to_arrow<'py>(&self, py: pyo3::Python<'py>) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                    let $ts = &self.inner;
+                    let rows: Vec<_> = $rows.collect();
+                    $crate::frames::table(py, "to_arrow", &rows, None)
+                }
+
+                /// The rows as a `pandas.DataFrame` (extra `pandas`); decimals stay exact (`decimals="arrow"`, Arrow-backed),
+                /// or become `Decimal` objects (`"object"`) or floats (`"float"`).
+                #[pyo3(signature = (*, decimals = "arrow"))]
+                fn to_pandas<'py>(&self, py: pyo3::Python<'py>, decimals: &str) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                    use pyo3::types::PyDictMethods;
+                    let $ts = &self.inner;
+                    let rows: Vec<_> = $rows.collect();
+                    let options = pyo3::types::PyDict::new(py);
+                    options.set_item("decimals", decimals)?;
+                    $crate::frames::table(py, "to_pandas", &rows, Some(&options))
+                }
+
+                /// The rows as a `polars.DataFrame` (extra `polars`).
+                fn to_polars<'py>(&self, py: pyo3::Python<'py>) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                    let $ts = &self.inner;
+                    let rows: Vec<_> = $rows.collect();
+                    $crate::frames::table(py, "to_polars", &rows, None)
+                }
+            )?
+        }
+
+        impl $crate::frames::Row for $core {
+            fn columns(rows: &[&Self]) -> Vec<$crate::frames::Column> {
+                let mut out = Vec::new();
+                $(
+                    if !$name::REDACTED.contains(&$py) {
+                        out.extend($crate::frames::Column::build($py, rows.iter().map(|r| &r.$field)));
+                    }
+                )*
+                out
+            }
+        }
+
+        /// A model inside another is not a column of its table.
+        impl $crate::frames::Cell for $core {
+            fn column() -> $crate::frames::Data {
+                $crate::frames::Data::Skip
+            }
+            fn append_to(&self, _: &mut $crate::frames::Data) {}
         }
 
         impl From<$core> for $name {

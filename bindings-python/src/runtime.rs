@@ -151,15 +151,19 @@ where
     py.detach(|| runtime().block_on(fut))
 }
 
-/// Stops every call in flight before the interpreter finalizes (the package's `atexit` hook). Idempotent.
+/// Stops every call in flight and closes every open stream before the interpreter finalizes (the package's
+/// `atexit` hook). Idempotent.
 #[pyfunction]
 pub fn _shutdown(py: Python<'_>) {
     if SHUTTING_DOWN.swap(true, Ordering::AcqRel) {
         return;
     }
     crate::logging::disable();
-    SHUTDOWN.notify_waiters();
     py.detach(|| {
+        // Open streams stop their connections and supervisor tasks now, not during finalization; first, so that a
+        // loop still waiting on one ends as after `close()` instead of being cancelled.
+        crate::stream::close_all(Duration::from_millis(1500));
+        SHUTDOWN.notify_waiters();
         let deadline = Instant::now() + Duration::from_secs(2);
         while IN_FLIGHT.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
             SHUTDOWN.notify_waiters();

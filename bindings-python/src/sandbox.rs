@@ -77,6 +77,22 @@ impl Sandbox {
             })
     }
 
+    fn all_streams(&self) -> sandbox::Streams {
+        sandbox::Streams::new(self.state.streams.clone())
+    }
+
+    fn streams(&self, streamer: Option<&str>) -> PyResult<sandbox::Streams> {
+        let all = self.all_streams();
+        match streamer {
+            None => Ok(all),
+            Some("quote") => Ok(all.quote()),
+            Some("data") => Ok(all.data()),
+            Some(other) => Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "`{other}` is not a streamer (quote, data)"
+            ))),
+        }
+    }
+
     fn options<'py>(
         &self,
         py: Python<'py>,
@@ -336,6 +352,134 @@ impl Sandbox {
     /// Makes every token issued so far expired (refresh tokens stay valid).
     fn expire_tokens(&self) {
         self.state.tables().expire_all();
+    }
+
+    // ---- streamers (the sandbox's `Streams` control, docs/STREAMING.md section 5) ----
+
+    /// Quote messages per second per connection, round-robin over its securities (default 20; 0 stops quotes).
+    fn set_quote_rate(&self, per_second: u32) {
+        self.all_streams().set_quote_rate(per_second);
+    }
+
+    /// Closes the streamers' TCP connections abruptly (no close frame) after every `n`th streamed message
+    /// (`None`: off); `streamer` narrows it to `"quote"` or `"data"`.
+    #[pyo3(signature = (n, *, streamer = None))]
+    fn drop_every_messages(&self, n: Option<u64>, streamer: Option<&str>) -> PyResult<()> {
+        self.streams(streamer)?.drop_every_messages(n);
+        Ok(())
+    }
+
+    /// Stalls the streamers' connections (`True`: nothing sent or read, pings unanswered); `False` resumes.
+    #[pyo3(signature = (on, *, streamer = None))]
+    fn stall(&self, on: bool, streamer: Option<&str>) -> PyResult<()> {
+        self.streams(streamer)?.stall(on);
+        Ok(())
+    }
+
+    /// Sends one frame that is not JSON before the next streamed message (of each streamer in scope).
+    #[pyo3(signature = (*, streamer = None))]
+    fn malformed_once(&self, streamer: Option<&str>) -> PyResult<()> {
+        self.streams(streamer)?.malformed_once();
+        Ok(())
+    }
+
+    /// Acts like an environment without Level II: depth subscriptions are acknowledged and never served.
+    fn set_depth_silent(&self, on: bool) {
+        self.all_streams().set_depth_silent(on);
+    }
+
+    /// Switches every streamer fault off (the quote rate stays).
+    #[pyo3(signature = (*, streamer = None))]
+    fn clear_stream_faults(&self, streamer: Option<&str>) -> PyResult<()> {
+        self.streams(streamer)?.clear_faults();
+        Ok(())
+    }
+
+    /// Streamed messages sent since start (quotes, depth and data messages; not session frames or acks).
+    #[pyo3(signature = (*, streamer = None))]
+    fn messages_sent(&self, streamer: Option<&str>) -> PyResult<u64> {
+        Ok(self.streams(streamer)?.messages_sent())
+    }
+
+    /// Streamer connections accepted since start.
+    #[pyo3(signature = (*, streamer = None))]
+    fn stream_connections_accepted(&self, streamer: Option<&str>) -> PyResult<u64> {
+        Ok(self.streams(streamer)?.connections_accepted())
+    }
+
+    /// The subscriptions of the open streamer connections: `(entity_type, key)` pairs, e.g. `("Quote", "4")`.
+    #[pyo3(signature = (*, streamer = None))]
+    fn stream_subscriptions(
+        &self,
+        streamer: Option<&str>,
+    ) -> PyResult<Vec<(&'static str, String)>> {
+        Ok(self
+            .streams(streamer)?
+            .live_connections()
+            .into_iter()
+            .flat_map(|c| c.subscriptions.into_iter())
+            .map(|s| (s.entity_type.as_str(), s.key))
+            .collect())
+    }
+
+    /// The streamer connections the sandbox knows (open ones and the last closed ones), oldest first: dicts of
+    /// `id`, `streamer` (`"quote"`/`"data"`), `open`, `close_reason` (e.g. `"ClientClosed"`, `None` while open),
+    /// `messages_sent` and `subscriptions` (`(entity_type, key)` pairs).
+    #[pyo3(signature = (*, streamer = None))]
+    fn stream_connections<'py>(
+        &self,
+        py: Python<'py>,
+        streamer: Option<&str>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.streams(streamer)?
+            .connections()
+            .into_iter()
+            .map(|c| {
+                let d = PyDict::new(py);
+                d.set_item("id", c.id)?;
+                d.set_item(
+                    "streamer",
+                    match c.streamer {
+                        sandbox::SessionType::Quote => "quote",
+                        sandbox::SessionType::Data => "data",
+                    },
+                )?;
+                d.set_item("open", c.open)?;
+                d.set_item("close_reason", c.close_reason.map(|r| format!("{r:?}")))?;
+                d.set_item("messages_sent", c.messages_sent)?;
+                let subs: Vec<(&str, String)> = c
+                    .subscriptions
+                    .into_iter()
+                    .map(|s| (s.entity_type.as_str(), s.key))
+                    .collect();
+                d.set_item("subscriptions", subs)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    /// The data messages produced about one trading account, in order: dicts of `seq`, `entity_type`, `key`,
+    /// `account_id`, `order_id`, `status` and the frame's `json`.
+    fn data_messages_for_account<'py>(
+        &self,
+        py: Python<'py>,
+        account_id: i32,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.all_streams()
+            .data_messages_for_account(account_id)
+            .into_iter()
+            .map(|r| {
+                let d = PyDict::new(py);
+                d.set_item("seq", r.seq)?;
+                d.set_item("entity_type", r.entity_type.as_str())?;
+                d.set_item("key", r.key)?;
+                d.set_item("account_id", r.account_id)?;
+                d.set_item("order_id", r.order_id)?;
+                d.set_item("status", r.status)?;
+                d.set_item("json", r.json)?;
+                Ok(d)
+            })
+            .collect()
     }
 
     /// Stops the server (idempotent).

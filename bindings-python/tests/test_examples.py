@@ -19,6 +19,13 @@ def test_quickstart_runs(script: str) -> None:
     assert "OAuth + PKCE: logged in as trader" in p.stdout and "cash 100000.00" in p.stdout
 
 
+def test_stream_example_runs() -> None:
+    p = subprocess.run([sys.executable, str(EXAMPLES / "stream.py")], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "quote AAPL: bid " in p.stdout and ": Filled executed 10" in p.stdout, p.stdout
+    assert "position AAPL: quantity 10" in p.stdout and "cash " in p.stdout, p.stdout
+
+
 def test_notebook_runs_headless() -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -487,6 +487,7 @@ py_model! {
         "previous_page_link" => previous_page_link,
     }
     redacted {}
+    table |s| s.result.iter()
 }
 
 py_enum! {

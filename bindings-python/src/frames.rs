@@ -1,0 +1,302 @@
+//! `.to_arrow()`, `.to_pandas()` and `.to_polars()` of tabular results: the pages of orders, positions and
+//! transactions, and the bars of `history.bars(...)`.
+//!
+//! The columns are built here in one pass over the core structs, straight into Arrow's memory layout (a
+//! validity bitmap and a values buffer per column; decimals as 128-bit integers at the column's largest scale,
+//! times as UTC microseconds, enums as their wire strings), with no Python object per value. The pure-Python
+//! `autoshares._frames` wraps the buffers into a `pyarrow.Table` without copying and converts that to pandas or
+//! polars; pyarrow, pandas and polars are optional extras (`pip install 'autoshares[pandas]'`), and a missing one
+//! is an `ImportError` that names the extra. Scalar fields become columns; nested values (lists, sub-models,
+//! maps) and secrets are left out (`to_dict()` has them).
+
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+use rust_decimal::Decimal;
+
+/// One column's values as they are collected.
+pub enum Data {
+    /// A field that is not a scalar: no column.
+    Skip,
+    /// `int64`.
+    Int(Vec<i64>),
+    /// `bool`.
+    Bool(Vec<bool>),
+    /// `decimal128`: the decimals, rescaled when the column is finished.
+    Decimal(Vec<Decimal>),
+    /// `timestamp[us, UTC]`.
+    Time(Vec<i64>),
+    /// `string`: the offsets (from 0) and the UTF-8 bytes.
+    Str(Vec<i32>, Vec<u8>),
+}
+
+impl Data {
+    fn push_null(&mut self) {
+        match self {
+            Data::Skip => {}
+            Data::Int(v) | Data::Time(v) => v.push(0),
+            Data::Bool(v) => v.push(false),
+            Data::Decimal(v) => v.push(Decimal::ZERO),
+            Data::Str(offsets, bytes) => offsets.push(bytes.len() as i32),
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        if let Data::Str(offsets, bytes) = self {
+            bytes.extend_from_slice(s.as_bytes());
+            offsets.push(bytes.len() as i32);
+        }
+    }
+}
+
+/// A field type that can be a column (or says it cannot: [`Data::Skip`]).
+pub trait Cell {
+    /// An empty column of this type.
+    fn column() -> Data;
+    /// Appends this value.
+    fn append_to(&self, data: &mut Data);
+    /// Whether this value is set (`Option::None` is not).
+    fn valid(&self) -> bool {
+        true
+    }
+}
+
+impl<T: Cell> Cell for Option<T> {
+    fn column() -> Data {
+        T::column()
+    }
+    fn append_to(&self, data: &mut Data) {
+        match self {
+            Some(v) => v.append_to(data),
+            None => data.push_null(),
+        }
+    }
+    fn valid(&self) -> bool {
+        self.as_ref().is_some_and(|v| v.valid())
+    }
+}
+
+macro_rules! int_cell {
+    ($($t:ty),*) => {$(
+        impl Cell for $t {
+            fn column() -> Data {
+                Data::Int(Vec::new())
+            }
+            fn append_to(&self, data: &mut Data) {
+                if let Data::Int(v) = data {
+                    v.push(i64::from(*self));
+                }
+            }
+        }
+    )*};
+}
+int_cell!(i32, i64, u32);
+
+impl Cell for bool {
+    fn column() -> Data {
+        Data::Bool(Vec::new())
+    }
+    fn append_to(&self, data: &mut Data) {
+        if let Data::Bool(v) = data {
+            v.push(*self);
+        }
+    }
+}
+
+impl Cell for Decimal {
+    fn column() -> Data {
+        Data::Decimal(Vec::new())
+    }
+    fn append_to(&self, data: &mut Data) {
+        if let Data::Decimal(v) = data {
+            v.push(*self);
+        }
+    }
+}
+
+impl Cell for DateTime<Utc> {
+    fn column() -> Data {
+        Data::Time(Vec::new())
+    }
+    fn append_to(&self, data: &mut Data) {
+        if let Data::Time(v) = data {
+            v.push(self.timestamp_micros());
+        }
+    }
+}
+
+impl Cell for String {
+    fn column() -> Data {
+        Data::Str(vec![0], Vec::new())
+    }
+    fn append_to(&self, data: &mut Data) {
+        data.push_str(self);
+    }
+}
+
+/// A core string enum: its wire value (used by `py_enum!`).
+pub fn push_enum(value: &str, data: &mut Data) {
+    data.push_str(value);
+}
+
+/// Types that never become a column.
+macro_rules! skip_cell {
+    ($($t:ty),*) => {$(
+        impl Cell for $t {
+            fn column() -> Data {
+                Data::Skip
+            }
+            fn append_to(&self, _: &mut Data) {}
+        }
+    )*};
+}
+skip_cell!(
+    serde_json::Value,
+    autoshares::Secret,
+    autoshares::models::AccountBalance
+);
+
+impl<T> Cell for Vec<T> {
+    fn column() -> Data {
+        Data::Skip
+    }
+    fn append_to(&self, _: &mut Data) {}
+}
+
+impl<K, V> Cell for std::collections::BTreeMap<K, V> {
+    fn column() -> Data {
+        Data::Skip
+    }
+    fn append_to(&self, _: &mut Data) {}
+}
+
+/// A finished column.
+pub struct Column {
+    name: &'static str,
+    data: Data,
+    valid: Vec<bool>,
+}
+
+impl Column {
+    /// The column `name` of `values` (`None` for a field that is not a scalar).
+    pub fn build<'a, T: Cell + 'a>(
+        name: &'static str,
+        values: impl ExactSizeIterator<Item = &'a T>,
+    ) -> Option<Column> {
+        let mut data = T::column();
+        if matches!(data, Data::Skip) {
+            return None;
+        }
+        let mut valid: Vec<bool> = Vec::with_capacity(values.len());
+        for v in values {
+            v.append_to(&mut data);
+            valid.push(v.valid());
+        }
+        Some(Column { name, data, valid })
+    }
+}
+
+/// A model whose rows can be a table (implemented by `py_model!` for every model).
+pub trait Row {
+    /// The columns of `rows`, in the model's field order.
+    fn columns(rows: &[&Self]) -> Vec<Column>;
+}
+
+fn bitmap(bits: impl Iterator<Item = bool>, n: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n.div_ceil(8)];
+    for (i, b) in bits.enumerate() {
+        if b {
+            out[i / 8] |= 1 << (i % 8);
+        }
+    }
+    out
+}
+
+fn le<T: Copy, const N: usize>(values: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * N);
+    for v in values {
+        out.extend_from_slice(&f(*v));
+    }
+    out
+}
+
+/// Decimals at one scale as 128-bit integers, or `None` when one would not fit (then the column is text).
+fn decimal128(values: &[Decimal]) -> Option<(u32, Vec<u8>)> {
+    let scale = values.iter().map(|d| d.scale()).max().unwrap_or(0);
+    let mut out = Vec::with_capacity(values.len() * 16);
+    for d in values {
+        let m = d
+            .mantissa()
+            .checked_mul(10i128.checked_pow(scale - d.scale())?)?;
+        out.extend_from_slice(&m.to_le_bytes());
+    }
+    Some((scale, out))
+}
+
+/// One column for `autoshares._frames`: `(name, kind, length, null_count, validity, data, offsets, scale)`.
+type Wire<'py> = (
+    &'static str,
+    &'static str,
+    usize,
+    usize,
+    Option<Bound<'py, PyBytes>>,
+    Bound<'py, PyBytes>,
+    Option<Bound<'py, PyBytes>>,
+    u32,
+);
+
+fn wire(py: Python<'_>, c: Column) -> Wire<'_> {
+    let n = c.valid.len();
+    let nulls = c.valid.iter().filter(|v| !**v).count();
+    let validity = (nulls > 0).then(|| PyBytes::new(py, &bitmap(c.valid.iter().copied(), n)));
+    let b = |v: &[u8]| PyBytes::new(py, v);
+    let (kind, data, offsets, scale) = match c.data {
+        Data::Int(v) => ("int64", b(&le(&v, i64::to_le_bytes)), None, 0),
+        Data::Time(v) => ("timestamp", b(&le(&v, i64::to_le_bytes)), None, 0),
+        Data::Bool(v) => ("bool", b(&bitmap(v.into_iter(), n)), None, 0),
+        Data::Str(offsets, bytes) => (
+            "string",
+            b(&bytes),
+            Some(b(&le(&offsets, i32::to_le_bytes))),
+            0,
+        ),
+        Data::Decimal(v) => match decimal128(&v) {
+            Some((scale, data)) => ("decimal", b(&data), None, scale),
+            None => {
+                // Too large for 128 bits at one scale: the exact text instead.
+                let mut text = Data::Str(vec![0], Vec::new());
+                for d in &v {
+                    text.push_str(&d.to_string());
+                }
+                let Data::Str(offsets, bytes) = text else {
+                    unreachable!("built as text above")
+                };
+                (
+                    "string",
+                    b(&bytes),
+                    Some(b(&le(&offsets, i32::to_le_bytes))),
+                    0,
+                )
+            }
+        },
+        Data::Skip => unreachable!("skipped columns are not built"),
+    };
+    (c.name, kind, n, nulls, validity, data, offsets, scale)
+}
+
+/// `rows` as a table: `autoshares._frames.<how>(columns)` (`to_arrow`, `to_pandas` or `to_polars`).
+pub fn table<'py, R: Row>(
+    py: Python<'py>,
+    how: &str,
+    rows: &[&R],
+    options: Option<&Bound<'py, pyo3::types::PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let columns = R::columns(rows);
+    let list = PyList::empty(py);
+    for c in columns {
+        list.append(wire(py, c))?;
+    }
+    py.import("autoshares._frames")?
+        .getattr(how)?
+        .call((list,), options)
+}
