@@ -137,3 +137,18 @@ test('a malformed token file: TOKEN_STORE', async (t) => {
   const c = client(sb, { tokenFile, password: { username: u.username, password: u.password } })
   isCoded(await rejection(c.users.me()), 'TOKEN_STORE')
 })
+
+test('an order whose outcome stays unknown: AMBIGUOUS_ORDER with the clientId (nothing placed twice)', async (t) => {
+  const sb = await startSandbox(t)
+  const c = sb.client({ user: 'trader' })
+  const id = user(sb, 'trader').accountIds[0]
+  await c.login()
+  // Both attempts fail before the server acts; the reconciliation reads find no order with the ClientId.
+  sb.faults.inject({ method: 'POST', pathPrefix: `/v1.0/accounts/${id}/orders`, status: 503, count: 2 })
+  const order = { symbol: 'AAPL', side: 'Buy', type: 'Limit', quantity: 1, price: '12.34', timeInForce: 'Day', clientId: 'node-ambiguous-1' }
+  const err = isCoded(await rejection(c.orders.place(id, order)), 'AMBIGUOUS_ORDER')
+  assert.equal(err.clientId, 'node-ambiguous-1')
+  assert.equal(err.operation, 'place')
+  const page = await c.orders.list(id, { pageSize: 500 })
+  assert.equal(page.result.filter((o) => o.clientId === 'node-ambiguous-1').length, 0)
+})

@@ -152,3 +152,32 @@ def test_token_store_error(sb: autoshares.Sandbox, tmp_path: Path) -> None:
 def test_stream_error_class_pickles() -> None:
     # The core has no stream yet (issue: streaming), so no real failure can raise it; the class is in place.
     _roundtrip(autoshares.StreamError("stream error: closed"))
+
+
+def test_ambiguous_order_error(sb: autoshares.Sandbox) -> None:
+    account_id = sb.account_ids("trader")[0]
+    client = sb.client()
+    client.login()
+    # Both attempts fail before the server acts; the reconciliation reads find no order with the ClientId.
+    sb.inject_fault(503, method="POST", path_prefix=f"/v1.0/accounts/{account_id}/orders", count=2)
+    try:
+        with pytest.raises(autoshares.AmbiguousOrderError) as e:
+            client.orders.place(
+                account_id,
+                {
+                    "symbol": "AAPL",
+                    "side": "Buy",
+                    "type": "Limit",
+                    "quantity": 1,
+                    "price": "12.34",
+                    "time_in_force": "Day",
+                    "client_id": "py-ambiguous-1",
+                },
+            )
+    finally:
+        sb.clear_faults()
+    err = e.value
+    assert (err.code, err.operation, err.client_id) == ("AMBIGUOUS_ORDER", "place", "py-ambiguous-1")
+    page = client.orders.list(account_id, page_size=500)
+    assert not [o for o in page.result if o.client_id == "py-ambiguous-1"]
+    _roundtrip(err)

@@ -782,3 +782,79 @@ async fn subscriptions_change_while_running() {
     ));
     s.close().await;
 }
+
+#[tokio::test]
+async fn an_osi_option_symbol_resolves_through_the_securities_api() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    let chain = c.securities().option_chain("AAPL").await.unwrap();
+    let contract = chain
+        .expirations
+        .iter()
+        .flat_map(|e| e.options.iter())
+        .find(|o| {
+            o.symbol
+                .as_deref()
+                .is_some_and(autoshares::orders::looks_like_osi)
+        })
+        .expect("an option with an OSI symbol")
+        .clone();
+    let osi = contract.symbol.clone().unwrap();
+    let mut s = c
+        .stream()
+        .config(test_config())
+        .subscribe([Topic::quote(osi.clone())])
+        .await
+        .unwrap();
+    let ev = wait_for(&mut s, Duration::from_secs(10), "an option quote", |e| {
+        matches!(e, Event::Quote(_))
+    })
+    .await;
+    let Event::Quote(q) = ev else { unreachable!() };
+    assert_eq!(q.security_id(), contract.id);
+    assert_eq!(q.quote.symbol.as_deref(), Some(osi.as_str()));
+    s.close().await;
+}
+
+#[tokio::test]
+async fn a_full_event_buffer_is_an_overflow_event_then_a_reconciliation_not_a_silent_loss() {
+    let sb = Sandbox::start().await.unwrap();
+    let c = password_client(&sb, "trader");
+    let account = margin_account(&c).await;
+    let config = StreamConfig {
+        event_buffer: 4,
+        ..test_config()
+    };
+    let mut s = c
+        .stream()
+        .config(config)
+        .subscribe([Topic::Orders(account)])
+        .await
+        .unwrap();
+    ready(&sb, &s, 1).await;
+    // Drain the state events, then place orders without reading: their events overflow the buffer of 4.
+    while s.try_next().is_some() {}
+    let ids = place_orders(c.clone(), account, 6, Duration::ZERO).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let first = timeout(Duration::from_secs(5), s.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let Event::Overflow { dropped } = first else {
+        panic!("expected an overflow first, got {first:?}")
+    };
+    assert!(dropped > 0);
+    wait_for(&mut s, Duration::from_secs(10), "the reconciliation", |e| {
+        matches!(e, Event::Reconciled { .. })
+    })
+    .await;
+    let view: HashMap<i32, Option<OrderStatus>> = s
+        .orders()
+        .into_iter()
+        .map(|o| (o.id.unwrap(), o.status))
+        .collect();
+    for id in &ids {
+        assert_eq!(view.get(id), Some(&Some(OrderStatus::Filled)), "order {id}");
+    }
+    s.close().await;
+}
