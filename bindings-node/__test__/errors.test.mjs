@@ -152,3 +152,38 @@ test('an order whose outcome stays unknown: AMBIGUOUS_ORDER with the clientId (n
   const page = await c.orders.list(id, { pageSize: 500 })
   assert.equal(page.result.filter((o) => o.clientId === 'node-ambiguous-1').length, 0)
 })
+
+test('a server that never answers: TIMEOUT', async (t) => {
+  const net = await import('node:net')
+  const sockets = []
+  const server = net.createServer((s) => sockets.push(s)) // accepts, never answers
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  t.after(() => { for (const s of sockets) s.destroy(); server.close() })
+  const c = new Client({ baseUrl: `http://127.0.0.1:${server.address().port}`, ignoreEnv: true, appKey: 'k', timeoutMs: 300, maxRetries: 0, password: { username: 'a', password: 'b' } })
+  isCoded(await rejection(c.users.me()), 'TIMEOUT')
+  c.close()
+})
+
+test('a body of the wrong shape: DECODE', async (t) => {
+  const http = await import('node:http')
+  const server = http.createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/json')
+    if (req.url === '/token') res.end(JSON.stringify({ State: 'Succeeded', Token: 't0k3n' }))
+    else res.end(JSON.stringify({ UserId: 'seven' }))
+  })
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  t.after(() => server.close())
+  const c = new Client({ baseUrl: `http://127.0.0.1:${server.address().port}`, ignoreEnv: true, appKey: 'k', maxRetries: 0, password: { username: 'a', password: 'b' } })
+  isCoded(await rejection(c.users.me()), 'DECODE')
+  c.close()
+})
+
+test('subscribing on a stream that has stopped: STREAM', async (t) => {
+  const sb = await startSandbox(t)
+  const c = sb.client({ user: 'trader' })
+  const stream = await c.stream({ quotes: ['AAPL'], config: { marketHours: 'always' } })
+  await stream.ready()
+  await stream.close()
+  isCoded(await rejection(stream.subscribe({ quotes: ['MSFT'] })), 'STREAM')
+  c.close()
+})
