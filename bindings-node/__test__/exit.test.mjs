@@ -58,6 +58,8 @@ test('the process exits by itself after client.close() with a stream open (the s
         break
       }
     }
+    // The close started by client.close() finishes in the background.
+    for (let i = 0; i < 100 && stream.state('quote') !== 'closed'; i++) await new Promise((r) => setTimeout(r, 50))
     console.log('state', stream.state('quote'))
     await sb.close()
   `)
