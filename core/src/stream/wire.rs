@@ -18,25 +18,28 @@ use serde_json::value::RawValue;
 
 use crate::models::{AccountBalance, Order, Position, Quote};
 
-/// A frame parsed into its `(name, value)` pairs, borrowing from the text.
+/// A frame parsed into its `(name, value)` pairs: the general path, for command answers and frames the
+/// entity-type scan cannot read (messages go through [`Fields`] without collecting).
 #[derive(Debug, Default)]
-pub struct Frame<'a> {
-    fields: Vec<(Cow<'a, str>, Val<'a>)>,
+pub struct Frame {
+    fields: Vec<(String, String)>,
 }
 
 /// One value of a frame: the content of a JSON string, or the JSON text of anything else.
 #[derive(Debug, Clone)]
 struct Val<'a>(Cow<'a, str>);
 
-impl<'a> Frame<'a> {
+impl Frame {
     /// Parses a text frame; fails when it is not a JSON object.
-    pub fn parse(text: &'a str) -> Result<Frame<'a>, DecodeError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let frame = de
-            .deserialize_map(FrameVisitor)
-            .and_then(|f| de.end().map(|()| f))
-            .map_err(|e| DecodeError::new(None, format!("not a JSON object: {e}"), text))?;
-        Ok(frame)
+    pub fn parse(text: &str) -> Result<Frame, DecodeError> {
+        let mut fields = Vec::new();
+        Fields(text)
+            .each(|k, v| {
+                fields.push((k.to_owned(), v.to_owned()));
+                Ok(())
+            })
+            .map_err(|(_, message)| DecodeError::new(None, message, text))?;
+        Ok(Frame { fields })
     }
 
     /// The value of `name`, if present (first occurrence).
@@ -44,7 +47,7 @@ impl<'a> Frame<'a> {
         self.fields
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.0.as_ref())
+            .map(|(_, v)| v.as_str())
     }
 
     /// `EntityType`, when the frame is a message.
@@ -55,25 +58,6 @@ impl<'a> Frame<'a> {
     /// `Cmd`, when the frame answers a command.
     pub fn cmd(&self) -> Option<&str> {
         self.get("Cmd")
-    }
-}
-
-struct FrameVisitor;
-
-impl<'de> Visitor<'de> for FrameVisitor {
-    type Value = Frame<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Frame<'de>, A::Error> {
-        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(48));
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let raw: &'de RawValue = map.next_value()?;
-            fields.push((key, Val::from_raw(raw).map_err(serde::de::Error::custom)?));
-        }
-        Ok(Frame { fields })
     }
 }
 
@@ -752,16 +736,16 @@ pub fn decode(text: &str) -> Result<Message, DecodeError> {
     })
 }
 
-fn reply(frame: &Frame<'_>, cmd: &str) -> Reply {
+fn reply(frame: &Frame, cmd: &str) -> Reply {
     Reply {
         cmd: cmd.to_owned(),
         ok: frame
             .get("StatusCode")
             .is_some_and(|s| s.eq_ignore_ascii_case("ok")),
-        session_id: frame.get("SessionId").and_then(text_opt),
-        entity_type: frame.get("EntityType").and_then(text_opt),
-        keys: frame.get("Keys").and_then(text_opt),
-        message: frame.get("Message").and_then(text_opt),
+        session_id: frame.get("SessionId").and_then(text),
+        entity_type: frame.get("EntityType").and_then(text),
+        keys: frame.get("Keys").and_then(text),
+        message: frame.get("Message").and_then(text),
     }
 }
 
@@ -823,10 +807,6 @@ impl<'de, F: FnMut(&str, &str) -> FieldResult<()>> Visitor<'de> for &mut EachVis
         }
         Ok(())
     }
-}
-
-fn text_opt(v: &str) -> Option<String> {
-    text(v)
 }
 
 /// A `Subscribe.txt` or `Unsubscribe.txt` command.
