@@ -151,7 +151,7 @@ test-python: python-build
 	$(RUFF) format --check $(PY_SOURCES)
 	$(VENV_PY) -m mypy.stubtest autoshares._native
 	$(VENV_PY) -m mypy --strict examples/python
-	$(UNSET_ENV) $(VENV_PY) -m pytest bindings-python/tests
+	$(UNSET_ENV) AUTOSHARES_TEST_EXTRAS=required $(VENV_PY) -m pytest bindings-python/tests
 	for i in 1 2 3 4 5; do $(VENV_PY) -X importtime -c 'import autoshares' 2>&1 | tail -1 | cut -d'|' -f2; done \
 		| sort -n | head -1 | awk '{ printf "import autoshares: %.1f ms (best of 5, -X importtime)\n", $$1 / 1000 }'
 

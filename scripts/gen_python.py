@@ -41,6 +41,7 @@ PYB = os.path.join(ROOT, "bindings-python")
 # The results that are tables: `.to_arrow()`, `.to_pandas()` and `.to_polars()` over these rows (frames.rs).
 TABLES = {
     "ChartHistory": "s.security_history.iter().flatten()",
+    "OptionChain": "s.expirations.iter().flat_map(|e| e.options.iter())",
     "OrderPage": "s.result.iter()",
     "PositionPage": "s.result.iter()",
     "TransactionPage": "s.result.iter()",
@@ -364,14 +365,27 @@ class Gen:
                  "//! `balance.rs` (hand-written, as core's `AccountBalance` is).", "",
                  "use pyo3::prelude::*;", "", "pub mod balance;"] + ["pub mod %s;" % a for a in areas] + [""]
         lines += ["/// Adds every model class to the module.", "pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {"]
-        fields = []
+        fields, paths = [], []
         for a in areas:
             classes, _ = self.model_classes(a)
             for c in classes:
                 mod = "balance" if c in HAND_MODELS else a
                 lines.append("    m.add_class::<%s::%s>()?;" % (mod, c))
+                if c not in HAND_MODELS:
+                    paths.append("%s::%s" % (mod, c))
                 fields.append('        ("%s", %s::%s::FIELDS.to_vec()),' % (c, mod, c))
         lines += ["    Ok(())", "}", "",
+                  "/// A list of models of one class as a table (`autoshares.to_arrow(rows)` and its siblings): the",
+                  "/// class of the first row picks the columns.",
+                  "pub fn list_table<'py>(",
+                  "    py: Python<'py>,",
+                  "    how: &str,",
+                  "    items: &[Bound<'py, PyAny>],",
+                  "    options: Option<&Bound<'py, pyo3::types::PyDict>>,",
+                  ") -> Option<PyResult<Bound<'py, PyAny>>> {",
+                  "    None"]
+        lines += ["        .or_else(|| %s::list_table(py, how, items, options))" % p for p in paths]
+        lines += ["}", "",
                   "/// `_native._enum_values()`: every enum's known wire values, for the check against `autoshares.models`.",
                   "#[pyfunction]", "pub fn _enum_values() -> Vec<(&'static str, Vec<String>)> {",
                   "    let mut all = Vec::new();"]

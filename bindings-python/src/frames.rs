@@ -3,16 +3,18 @@
 //!
 //! The columns are built here in one pass over the core structs, straight into Arrow's memory layout (a
 //! validity bitmap and a values buffer per column; decimals as 128-bit integers at the column's largest scale,
-//! times as UTC microseconds, enums as their wire strings), with no Python object per value. The pure-Python
-//! `autoshares._frames` wraps the buffers into a `pyarrow.Table` without copying and converts that to pandas or
-//! polars; pyarrow, pandas and polars are optional extras (`pip install 'autoshares[pandas]'`), and a missing one
-//! is an `ImportError` that names the extra. Scalar fields become columns; nested values (lists, sub-models,
+//! times as UTC microseconds, enums as their wire strings), with no Python object per value, and exported
+//! through the Arrow C stream interface (`arrow_c.rs`, the PyCapsule protocol): the pure-Python
+//! `autoshares._frames` imports that into a `pyarrow.Table` or a `polars.DataFrame` without copying (pandas goes
+//! through pyarrow). pyarrow, pandas and polars are optional extras (`pip install 'autoshares[pandas]'`), and a
+//! missing one is an `ImportError` that names the extra. Scalar fields become columns; nested values (lists, sub-models,
 //! maps) and secrets are left out (`to_dict()` has them).
 
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
 use rust_decimal::Decimal;
+
+use crate::arrow_c::{self, Buffer};
 
 /// One column's values as they are collected.
 pub enum Data {
@@ -233,70 +235,107 @@ fn decimal128(values: &[Decimal]) -> Option<(u32, Vec<u8>)> {
     Some((scale, out))
 }
 
-/// One column for `autoshares._frames`: `(name, kind, length, null_count, validity, data, offsets, scale)`.
-type Wire<'py> = (
-    &'static str,
-    &'static str,
-    usize,
-    usize,
-    Option<Bound<'py, PyBytes>>,
-    Bound<'py, PyBytes>,
-    Option<Bound<'py, PyBytes>>,
-    u32,
-);
-
-fn wire(py: Python<'_>, c: Column) -> Wire<'_> {
+/// `c` in Arrow's layout: `[validity, values]`, or `[validity, offsets, bytes]` for text.
+fn arrow_column(c: Column) -> arrow_c::Column {
     let n = c.valid.len();
     let nulls = c.valid.iter().filter(|v| !**v).count();
-    let validity = (nulls > 0).then(|| PyBytes::new(py, &bitmap(c.valid.iter().copied(), n)));
-    let b = |v: &[u8]| PyBytes::new(py, v);
-    let (kind, data, offsets, scale) = match c.data {
-        Data::Int(v) => ("int64", b(&le(&v, i64::to_le_bytes)), None, 0),
-        Data::Time(v) => ("timestamp", b(&le(&v, i64::to_le_bytes)), None, 0),
-        Data::Bool(v) => ("bool", b(&bitmap(v.into_iter(), n)), None, 0),
-        Data::Str(offsets, bytes) => (
-            "string",
-            b(&bytes),
-            Some(b(&le(&offsets, i32::to_le_bytes))),
-            0,
+    let validity = if nulls > 0 {
+        Buffer::from_bytes(&bitmap(c.valid.iter().copied(), n))
+    } else {
+        Buffer::none()
+    };
+    let text = |offsets: &[i32], bytes: &[u8]| {
+        (
+            "u".to_string(),
+            vec![
+                Buffer::from_bytes(&le(offsets, i32::to_le_bytes)),
+                Buffer::from_bytes(bytes),
+            ],
+        )
+    };
+    let (format, buffers) = match c.data {
+        Data::Int(v) => (
+            "l".to_string(),
+            vec![Buffer::from_bytes(&le(&v, i64::to_le_bytes))],
         ),
+        Data::Time(v) => (
+            "tsu:UTC".to_string(),
+            vec![Buffer::from_bytes(&le(&v, i64::to_le_bytes))],
+        ),
+        Data::Bool(v) => (
+            "b".to_string(),
+            vec![Buffer::from_bytes(&bitmap(v.into_iter(), n))],
+        ),
+        Data::Str(offsets, bytes) => text(&offsets, &bytes),
         Data::Decimal(v) => match decimal128(&v) {
-            Some((scale, data)) => ("decimal", b(&data), None, scale),
+            Some((scale, data)) => (format!("d:38,{scale}"), vec![Buffer::from_bytes(&data)]),
             None => {
                 // Too large for 128 bits at one scale: the exact text instead.
-                let mut text = Data::Str(vec![0], Vec::new());
+                let mut t = Data::Str(vec![0], Vec::new());
                 for d in &v {
-                    text.push_str(&d.to_string());
+                    t.push_str(&d.to_string());
                 }
-                let Data::Str(offsets, bytes) = text else {
+                let Data::Str(offsets, bytes) = t else {
                     unreachable!("built as text above")
                 };
-                (
-                    "string",
-                    b(&bytes),
-                    Some(b(&le(&offsets, i32::to_le_bytes))),
-                    0,
-                )
+                text(&offsets, &bytes)
             }
         },
         Data::Skip => unreachable!("skipped columns are not built"),
     };
-    (c.name, kind, n, nulls, validity, data, offsets, scale)
+    let mut all = vec![validity];
+    all.extend(buffers);
+    arrow_c::Column::new(c.name, &format, n, nulls, all)
 }
 
-/// `rows` as a table: `autoshares._frames.<how>(columns)` (`to_arrow`, `to_pandas` or `to_polars`).
+/// `rows` as a table: `autoshares._frames.<how>(table)` (`to_arrow`, `to_pandas` or `to_polars`), where `table`
+/// is an [`arrow_c::Table`] that the consumer imports through the Arrow PyCapsule interface without a copy.
 pub fn table<'py, R: Row>(
     py: Python<'py>,
     how: &str,
     rows: &[&R],
     options: Option<&Bound<'py, pyo3::types::PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let columns = R::columns(rows);
-    let list = PyList::empty(py);
-    for c in columns {
-        list.append(wire(py, c))?;
-    }
+    let columns = R::columns(rows).into_iter().map(arrow_column).collect();
+    let table = Bound::new(py, arrow_c::Table::new(columns, rows.len()))?;
     py.import("autoshares._frames")?
         .getattr(how)?
-        .call((list,), options)
+        .call((table,), options)
+}
+
+/// `autoshares.to_arrow(rows)` / `to_pandas(rows)` / `to_polars(rows)` (`how`): a list of models of one class
+/// (quotes collected from a stream, account history, ...) as a table with that class's columns.
+#[pyfunction]
+#[pyo3(signature = (how, rows, decimals = "arrow"))]
+pub fn _rows_table<'py>(
+    py: Python<'py>,
+    how: &str,
+    rows: Vec<Bound<'py, PyAny>>,
+    decimals: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::exceptions::{PyTypeError, PyValueError};
+    use pyo3::types::{PyDict, PyDictMethods};
+    if !matches!(how, "to_arrow" | "to_pandas" | "to_polars") {
+        return Err(PyValueError::new_err(format!("unknown table kind {how:?}")));
+    }
+    let Some(first) = rows.first() else {
+        return Err(PyValueError::new_err(
+            "no rows: a table's columns come from its rows' model class, so an empty list has none",
+        ));
+    };
+    let options = PyDict::new(py);
+    if how == "to_pandas" {
+        options.set_item("decimals", decimals)?;
+    }
+    let options = (how == "to_pandas").then_some(&options);
+    crate::models::list_table(py, how, &rows, options).unwrap_or_else(|| {
+        let got = first
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        Err(PyTypeError::new_err(format!(
+            "rows[0] is a {got}, not an autoshares model (e.g. `event.quote`, not the `QuoteEvent`)"
+        )))
+    })
 }

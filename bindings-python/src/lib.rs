@@ -11,6 +11,7 @@
 //! (`client.stream(...)`: core's market stream, its events handed to Python in batches).
 
 mod api;
+mod arrow_c;
 mod auth;
 mod client;
 mod config;
@@ -42,6 +43,12 @@ mod _native {
 
     #[pymodule_export]
     use super::convert::to_price;
+
+    #[pymodule_export]
+    use super::arrow_c::Table;
+
+    #[pymodule_export]
+    use super::frames::_rows_table;
 
     #[pymodule_export]
     use super::runtime::{_in_flight, _shutdown};

@@ -208,6 +208,34 @@ macro_rules! py_model {
             fn append_to(&self, _: &mut $crate::frames::Data) {}
         }
 
+        impl $name {
+            /// `items` as a table when the first is one of these (`None` otherwise, so the caller tries the next
+            /// class); an item of another class is a `TypeError`.
+            pub(crate) fn list_table<'py>(
+                py: pyo3::Python<'py>,
+                how: &str,
+                items: &[pyo3::Bound<'py, pyo3::PyAny>],
+                options: Option<&pyo3::Bound<'py, pyo3::types::PyDict>>,
+            ) -> Option<pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>>> {
+                use pyo3::types::PyAnyMethods;
+                items.first()?.cast::<Self>().ok()?;
+                let mut rows: Vec<&$core> = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item.cast::<Self>() {
+                        Ok(b) => rows.push(&b.get().inner),
+                        Err(_) => {
+                            let got = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                            return Some(Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                                "rows[{i}] is a {got}, not a {}: a table's rows are all of one model class",
+                                stringify!($name)
+                            ))));
+                        }
+                    }
+                }
+                Some($crate::frames::table(py, how, &rows, options))
+            }
+        }
+
         impl From<$core> for $name {
             fn from(inner: $core) -> Self {
                 $name { inner }

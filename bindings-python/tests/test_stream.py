@@ -23,14 +23,20 @@ from autoshares.stream import (
     AsyncStream,
     BalanceEvent,
     DecodeEvent,
+    DepthEvent,
+    DepthLevel,
     Event,
     GapEvent,
     OrderEvent,
+    OverflowEvent,
     PositionEvent,
     QuoteEvent,
+    ReconciledEvent,
+    StaleEvent,
     StateEvent,
     Stream,
     StreamConfig,
+    SubscriptionFailedEvent,
     WatchlistEvent,
 )
 
@@ -336,3 +342,66 @@ def test_ctrl_c_interrupts_a_loop_waiting_for_events() -> None:
     out, err = p.communicate(timeout=10)
     assert p.returncode == 0, err
     assert "interrupted after" in out
+
+
+def test_depth_books_are_typed_levels_with_exact_prices(sb: autoshares.Sandbox) -> None:
+    with sb.client().stream(depth=["AAPL"], config=FAST) as s:
+        (ev,) = [
+            e for e in wait_for(s, "a depth book", lambda e: isinstance(e, DepthEvent)) if isinstance(e, DepthEvent)
+        ]
+        assert ev.symbol == "AAPL" and ev.sequence >= 0
+        assert ev.bids and ev.asks
+        assert all(isinstance(level, DepthLevel) for level in ev.bids + ev.asks)
+        assert all(isinstance(level.price, Decimal) and level.size > 0 for level in ev.bids + ev.asks)
+        assert [b.price for b in ev.bids] == sorted((b.price for b in ev.bids), reverse=True), "best bid first"
+        assert [a.price for a in ev.asks] == sorted(a.price for a in ev.asks), "best ask first"
+        assert ev.bids[0].price < ev.asks[0].price
+
+
+def test_depth_the_environment_does_not_serve_is_a_subscription_failed_event(sb: autoshares.Sandbox) -> None:
+    sb.set_depth_silent(True)
+    config = StreamConfig(
+        stale_after=1.5, market_hours="always", backoff_initial=0.01, backoff_max=0.2, depth_timeout=0.5
+    )
+    with sb.client().stream(depth=["AAPL"], quotes=["AAPL"], config=config) as s:
+        events = wait_for(s, "the depth failure", lambda e: isinstance(e, SubscriptionFailedEvent))
+        failed = events[-1]
+        assert isinstance(failed, SubscriptionFailedEvent)
+        assert failed.topic.kind == "depth" and "market depth is not offered" in failed.message
+        assert [t.kind for t in s.subscriptions()] == ["quote"]
+        wait_for(s, "a quote", lambda e: isinstance(e, QuoteEvent))
+
+
+def test_a_stalled_stream_is_a_stale_event_then_it_is_recovered(sb: autoshares.Sandbox) -> None:
+    config = StreamConfig(
+        stale_after=0.8, market_hours="always", backoff_initial=0.01, backoff_max=0.2, ping_interval=60.0
+    )
+    with sb.client().stream(quotes=["AAPL"], config=config) as s:
+        wait_for(s, "a quote", lambda e: isinstance(e, QuoteEvent))
+        sb.stall(True, streamer="quote")
+        stalled_at = time.monotonic()
+        stale = wait_for(s, "a stale event", lambda e: isinstance(e, StaleEvent))[-1]
+        assert isinstance(stale, StaleEvent)
+        assert time.monotonic() - stalled_at < 10
+        assert stale.streamer == "quote" and stale.silent_for > 0.8
+        assert stale.topic is not None and stale.topic.kind == "quote" and stale.topic.key == "AAPL"
+        sb.stall(False, streamer="quote")
+        events = wait_for(s, "a quote after the stall", lambda e: isinstance(e, QuoteEvent), limit=15)
+        assert any(isinstance(e, GapEvent) for e in events) or s.stats().reconnects >= 1, [e.type for e in events]
+
+
+def test_a_full_event_buffer_is_an_overflow_event_then_a_reconciliation(sb: autoshares.Sandbox) -> None:
+    c = sb.client()
+    account = margin_account(c)
+    config = StreamConfig(market_hours="always", backoff_initial=0.01, backoff_max=0.2, event_buffer=4)
+    with c.stream(orders=[account], config=config) as s:
+        wait_subscribed(sb, "data", 1)
+        s.next_batch(timeout=0.2)  # the state events
+        ids = [c.orders.place(account, market_buy("AAPL", 1)).id for _ in range(6)]
+        time.sleep(0.5)
+        first = s.next_batch(max_events=1, timeout=5)
+        assert first and isinstance(first[0], OverflowEvent), [e.type for e in first]
+        assert first[0].dropped > 0
+        wait_for(s, "the reconciliation", lambda e: isinstance(e, ReconciledEvent))
+        view = {o.id: o.status for o in s.orders()}
+        assert all(view.get(i) is OrderStatus.FILLED for i in ids), (ids, view)

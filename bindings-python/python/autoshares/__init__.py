@@ -89,10 +89,12 @@ if TYPE_CHECKING:
         WatchlistContentEvent,
         WatchlistEvent,
     )
+    from autoshares.tables import to_arrow, to_pandas, to_polars
 
 _LAZY = {
     "oauth_login": "autoshares._login",
     "password_login": "autoshares._login",
+    **dict.fromkeys(["to_arrow", "to_pandas", "to_polars"], "autoshares.tables"),
     **dict.fromkeys(
         [
             "AmbiguousOrderError",
@@ -223,5 +225,8 @@ __all__ = [
     "WatchlistEvent",
     "oauth_login",
     "password_login",
+    "to_arrow",
+    "to_pandas",
+    "to_polars",
     "to_price",
 ]

@@ -79,6 +79,7 @@ py_model! {
         "expirations" => expirations,
     }
     redacted {}
+    table |s| s.expirations.iter().flat_map(|e| e.options.iter())
 }
 
 py_model! {
