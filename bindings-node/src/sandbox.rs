@@ -443,6 +443,103 @@ impl Faults {
     pub fn injected_count(&self) -> u32 {
         u32::try_from(self.faults.injected_count()).unwrap_or(u32::MAX)
     }
+
+    /// Random faults on every request at once (a soak test's weather): shares between 0 and 1, drawn from
+    /// `seed`; `null` switches them off.
+    #[napi]
+    pub fn set_chaos(&self, chaos: Option<ChaosOptions>) -> Result<()> {
+        let chaos = chaos.map(ChaosOptions::into_sandbox).transpose()?;
+        self.faults.set_chaos(chaos);
+        Ok(())
+    }
+
+    /// Faults injected so far, by kind.
+    #[napi]
+    pub fn counts(&self) -> FaultCounts {
+        let c = self.faults.counts();
+        let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        FaultCounts {
+            rules: n(c.rules),
+            server_errors: n(c.server_errors),
+            rate_limited: n(c.rate_limited),
+            errors_after_act: n(c.errors_after_act),
+            resets_after_act: n(c.resets_after_act),
+            malformed: n(c.malformed),
+            spikes: n(c.spikes),
+            total: n(c.total()),
+        }
+    }
+}
+
+/// `sandbox.faults.setChaos({...})`: the share of requests (0 to 1) getting each fault.
+#[napi(object)]
+pub struct ChaosOptions {
+    /// Seed of the draws (the same seed, the same faults for the same requests).
+    pub seed: Option<u32>,
+    /// Answered 500/502/503 before acting.
+    pub server_errors: Option<f64>,
+    /// Answered 429 with `Retry-After: 1`.
+    pub rate_limited: Option<f64>,
+    /// Handled, then answered 502 (the change stays).
+    pub errors_after_act: Option<f64>,
+    /// Handled, then the body is cut (the change stays).
+    pub resets_after_act: Option<f64>,
+    /// Answered 200 with a truncated JSON body, before acting.
+    pub malformed: Option<f64>,
+    /// Milliseconds added to every request.
+    pub latency_ms: Option<u32>,
+    /// Requests with an extra spike of `spikeMs`.
+    pub spikes: Option<f64>,
+    /// Length of a spike in milliseconds.
+    pub spike_ms: Option<u32>,
+}
+
+impl ChaosOptions {
+    fn into_sandbox(self) -> Result<autoshares_sandbox::Chaos> {
+        let share = |name: &str, v: Option<f64>| -> Result<f64> {
+            let v = v.unwrap_or(0.0);
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(Error::new(
+                    Status::InvalidArg,
+                    format!("chaos.{name} must be a share between 0 and 1, got {v}"),
+                ))
+            }
+        };
+        Ok(autoshares_sandbox::Chaos {
+            seed: u64::from(self.seed.unwrap_or(7)),
+            server_errors: share("serverErrors", self.server_errors)?,
+            rate_limited: share("rateLimited", self.rate_limited)?,
+            errors_after_act: share("errorsAfterAct", self.errors_after_act)?,
+            resets_after_act: share("resetsAfterAct", self.resets_after_act)?,
+            malformed: share("malformed", self.malformed)?,
+            latency: Duration::from_millis(u64::from(self.latency_ms.unwrap_or(0))),
+            spikes: share("spikes", self.spikes)?,
+            spike: Duration::from_millis(u64::from(self.spike_ms.unwrap_or(0))),
+        })
+    }
+}
+
+/// Faults a sandbox injected, by kind (`sandbox.faults.counts()`).
+#[napi(object)]
+pub struct FaultCounts {
+    /// From `inject` rules.
+    pub rules: u32,
+    /// Chaos 5xx before acting.
+    pub server_errors: u32,
+    /// Chaos 429s.
+    pub rate_limited: u32,
+    /// Chaos 502s after acting.
+    pub errors_after_act: u32,
+    /// Chaos cut bodies after acting.
+    pub resets_after_act: u32,
+    /// Chaos truncated bodies.
+    pub malformed: u32,
+    /// Chaos latency spikes.
+    pub spikes: u32,
+    /// All of them.
+    pub total: u32,
 }
 
 /// A subscription as a sandbox connection holds it.

@@ -312,6 +312,74 @@ impl Sandbox {
         });
     }
 
+    /// Random faults on every request at once (a soak test's weather): each share between 0 and 1, drawn from
+    /// `seed`; durations in seconds. `clear_chaos()` (or every share 0) switches them off.
+    #[pyo3(signature = (*, seed = 7, server_errors = 0.0, rate_limited = 0.0, errors_after_act = 0.0,
+                        resets_after_act = 0.0, malformed = 0.0, latency = 0.0, spikes = 0.0, spike = 0.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_chaos(
+        &self,
+        seed: u64,
+        server_errors: f64,
+        rate_limited: f64,
+        errors_after_act: f64,
+        resets_after_act: f64,
+        malformed: f64,
+        latency: f64,
+        spikes: f64,
+        spike: f64,
+    ) -> PyResult<()> {
+        let share = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "{name} must be a share between 0 and 1, got {v}"
+                )))
+            }
+        };
+        let seconds = |name: &str, v: f64| {
+            Duration::try_from_secs_f64(v).map_err(|_| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "{name} must be a duration in seconds, got {v}"
+                ))
+            })
+        };
+        self.state.faults.set_chaos(Some(sandbox::Chaos {
+            seed,
+            server_errors: share("server_errors", server_errors)?,
+            rate_limited: share("rate_limited", rate_limited)?,
+            errors_after_act: share("errors_after_act", errors_after_act)?,
+            resets_after_act: share("resets_after_act", resets_after_act)?,
+            malformed: share("malformed", malformed)?,
+            latency: seconds("latency", latency)?,
+            spikes: share("spikes", spikes)?,
+            spike: seconds("spike", spike)?,
+        }));
+        Ok(())
+    }
+
+    /// Switches the random faults of `set_chaos` off.
+    fn clear_chaos(&self) {
+        self.state.faults.set_chaos(None);
+    }
+
+    /// Faults injected so far, by kind: `rules`, `server_errors`, `rate_limited`, `errors_after_act`,
+    /// `resets_after_act`, `malformed`, `spikes` and `total`.
+    fn fault_counts(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        let c = self.state.faults.counts();
+        std::collections::BTreeMap::from([
+            ("rules", c.rules),
+            ("server_errors", c.server_errors),
+            ("rate_limited", c.rate_limited),
+            ("errors_after_act", c.errors_after_act),
+            ("resets_after_act", c.resets_after_act),
+            ("malformed", c.malformed),
+            ("spikes", c.spikes),
+            ("total", c.total()),
+        ])
+    }
+
     /// Removes every fault rule.
     fn clear_faults(&self) {
         self.state.faults.clear();
