@@ -10,6 +10,7 @@ use crate::auth::{
 };
 use crate::config::{Config, Environment};
 use crate::error::{Error, Result};
+use crate::journal::OrderJournal;
 use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::transport::{Operation, Transport};
 
@@ -35,6 +36,7 @@ struct Inner {
     transport: Transport,
     tokens: Arc<TokenManager>,
     ctx: AuthContext,
+    journal: Option<Arc<OrderJournal>>,
 }
 
 impl fmt::Debug for Client {
@@ -61,6 +63,23 @@ impl Client {
 
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
+    }
+
+    /// The order intent journal, when one was set ([`ClientBuilder::order_journal`]).
+    pub fn order_journal(&self) -> Option<&OrderJournal> {
+        self.inner.journal.as_deref()
+    }
+
+    /// Reconciles the journal's pending intents (see [`OrderJournal::reconcile`]): what each place, replace or
+    /// cancel that a previous run could not confirm actually did. A `Config` error without a journal.
+    pub async fn reconcile_journal(&self) -> Result<Vec<crate::journal::Reconciled>> {
+        match self.order_journal() {
+            Some(j) => j.reconcile(self).await,
+            None => Err(Error::config(
+                "order_journal",
+                "no order journal is set: ClientBuilder::order_journal(OrderJournal::open(path)?)",
+            )),
+        }
     }
 
     /// The resolved configuration.
@@ -107,6 +126,7 @@ pub struct ClientBuilder {
     provider: Option<Arc<dyn TokenProvider>>,
     store: Option<Arc<dyn TokenStore>>,
     rate_limits: Option<RateLimits>,
+    journal: Option<Arc<OrderJournal>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -116,6 +136,7 @@ impl fmt::Debug for ClientBuilder {
             .field("provider", &self.provider)
             .field("store", &self.store)
             .field("rate_limits", &self.rate_limits)
+            .field("journal", &self.journal.as_ref().map(|j| j.path()))
             .finish()
     }
 }
@@ -150,6 +171,14 @@ impl ClientBuilder {
     /// for the local sandbox, [`RateLimits::published`] for every other environment.
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
         self.rate_limits = Some(limits);
+        self
+    }
+
+    /// An order intent journal ([`crate::journal`]): every place, replace and cancel is written down before it
+    /// is sent and marked finished when its outcome is known, so a restarted process can finish reconciling
+    /// with [`Client::reconcile_journal`]. Default: none.
+    pub fn order_journal(mut self, journal: OrderJournal) -> Self {
+        self.journal = Some(Arc::new(journal));
         self
     }
 
@@ -192,6 +221,7 @@ impl ClientBuilder {
                 transport,
                 tokens,
                 ctx,
+                journal: self.journal,
             }),
         })
     }

@@ -15,6 +15,9 @@
 //!
 //! Cancels are reconciled by reading the order: cancelled (or pending cancel) is success; still open means
 //! the cancel is sent once more. A definite answer (4xx, or a 2xx) is always returned as it is.
+//!
+//! With an order journal ([`crate::journal`]), each intent is written down before its first attempt and marked
+//! finished when the outcome is definite; an ambiguous one stays pending for [`crate::Client::reconcile_journal`].
 
 use std::time::Duration;
 
@@ -103,6 +106,52 @@ pub(crate) async fn submit(
     client_id: Option<&str>,
     call: Call<'_>,
 ) -> Result<Order> {
+    let journal = client.order_journal();
+    let key = match journal {
+        Some(j) => Some(j.begin(
+            operation,
+            account_id,
+            order_id_of(&call),
+            client_id,
+            call.body.as_deref(),
+        )?),
+        None => None,
+    };
+    let outcome = submit_reconciled(client, operation, account_id, client_id, call).await;
+    if let (Some(j), Some(key)) = (journal, key) {
+        if let Err(e) = finish(j, &key, &outcome) {
+            // The outcome is known and returned; only the journal missed it (it stays pending there).
+            tracing::warn!(error = %e, "could not mark the order intent finished in the journal");
+        }
+    }
+    outcome
+}
+
+/// The order id a replace or cancel `call` is about (its `orderId` path parameter).
+fn order_id_of(call: &Call<'_>) -> Option<i32> {
+    call.params
+        .iter()
+        .find(|(name, _)| *name == "orderId")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// Marks a journaled intent finished, unless its outcome is still open.
+fn finish<T>(journal: &crate::journal::OrderJournal, key: &str, outcome: &Result<T>) -> Result<()> {
+    match outcome {
+        Ok(_) => journal.end(key, "done"),
+        Err(Error::AmbiguousOrderOutcome { .. }) => Ok(()),
+        Err(e) if indefinite(e) => Ok(()),
+        Err(_) => journal.end(key, "failed"),
+    }
+}
+
+async fn submit_reconciled(
+    client: &Client,
+    operation: &str,
+    account_id: i32,
+    client_id: Option<&str>,
+    call: Call<'_>,
+) -> Result<Order> {
     let client_id = client_id.unwrap_or_default();
     let first = match client.transport().json::<Order>(call.clone()).await {
         Err(e) if indefinite(&e) => e,
@@ -153,6 +202,27 @@ fn cancelled(o: &Order) -> bool {
 
 /// Sends a cancel `call`, reconciling indefinite outcomes by reading the order.
 pub(crate) async fn cancel(
+    client: &Client,
+    account_id: i32,
+    order_id: i32,
+    call: Call<'_>,
+) -> Result<()> {
+    let journal = client.order_journal();
+    let key = match journal {
+        Some(j) => Some(j.begin("cancel", account_id, Some(order_id), None, None)?),
+        None => None,
+    };
+    let outcome = cancel_reconciled(client, account_id, order_id, call).await;
+    if let (Some(j), Some(key)) = (journal, key) {
+        if let Err(e) = finish(j, &key, &outcome) {
+            // The outcome is known and returned; only the journal missed it (it stays pending there).
+            tracing::warn!(error = %e, "could not mark the order intent finished in the journal");
+        }
+    }
+    outcome
+}
+
+async fn cancel_reconciled(
     client: &Client,
     account_id: i32,
     order_id: i32,

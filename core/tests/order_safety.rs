@@ -198,3 +198,102 @@ async fn replace_and_cancel_are_reconciled_too() {
         now.status
     );
 }
+
+fn journaled(sb: &Sandbox, path: &std::path::Path) -> Client {
+    Client::builder()
+        .config(config(sb).build().unwrap())
+        .login(password_login(sb, "trader"))
+        .order_journal(autoshares::journal::OrderJournal::open(path).unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_order_journal_lets_a_restarted_process_finish_reconciliation() {
+    use autoshares::journal::Recovered;
+    let (sb, c, account) = setup(Duration::from_secs(10)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.journal");
+
+    // First run: two places end ambiguous, because the order list cannot be read to reconcile them. The first
+    // reached the server (502 after acting), the second did not (503 twice, before acting).
+    let first_run = journaled(&sb, &path);
+    first_run.accounts().mine().await.unwrap();
+    let reached = resting_limit();
+    let lost = resting_limit();
+    let (reached_cid, lost_cid) = (
+        reached.client_id.clone().unwrap(),
+        lost.client_id.clone().unwrap(),
+    );
+    sb.faults()
+        .inject(FaultRule::new("GET", &orders_path(account), 1000, 503));
+    sb.faults()
+        .inject(FaultRule::new("POST", &orders_path(account), 1, 502).after_act());
+    let e = first_run
+        .orders()
+        .place(account, reached)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AmbiguousOrder, "{e}");
+    sb.faults()
+        .inject(FaultRule::new("POST", &orders_path(account), 2, 503));
+    let e = first_run.orders().place(account, lost).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AmbiguousOrder, "{e}");
+    // A definite outcome is marked finished at once.
+    sb.faults().clear();
+    first_run
+        .orders()
+        .place(account, resting_limit())
+        .await
+        .unwrap();
+    let pending: Vec<String> = first_run
+        .order_journal()
+        .unwrap()
+        .pending()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.key)
+        .collect();
+    assert_eq!(pending, [reached_cid.clone(), lost_cid.clone()]);
+    drop(first_run);
+
+    // The restart: a new client over the same journal finds out what each did; nothing is sent.
+    let posts_before = sb.request_count("POST", &orders_path(account));
+    let restarted = journaled(&sb, &path);
+    let results = restarted.reconcile_journal().await.unwrap();
+    assert_eq!(results.len(), 2);
+    match &results[0].outcome {
+        Ok(Recovered::Placed(o)) => assert_eq!(o.client_id.as_deref(), Some(reached_cid.as_str())),
+        other => panic!("the first reached the server: {other:?}"),
+    }
+    assert!(
+        matches!(results[1].outcome, Ok(Recovered::NotPlaced)),
+        "{:?}",
+        results[1].outcome
+    );
+    assert_eq!(
+        sb.request_count("POST", &orders_path(account)),
+        posts_before
+    );
+    assert!(restarted
+        .order_journal()
+        .unwrap()
+        .pending()
+        .unwrap()
+        .is_empty());
+
+    // The lost one's request is kept exactly: sending it again places it once, with its ClientId.
+    let request: autoshares::models::CreateOrder =
+        serde_json::from_str(results[1].intent.request.as_ref().unwrap().get()).unwrap();
+    assert_eq!(request.client_id.as_deref(), Some(lost_cid.as_str()));
+    assert_eq!(request.price, Some(Decimal::new(5000, 2)));
+    restarted.orders().place(account, request).await.unwrap();
+    assert_eq!(with_client_id(&c, account, &lost_cid).await, 1);
+    assert_eq!(with_client_id(&c, account, &reached_cid).await, 1);
+    drop(restarted);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains(sb.user("trader").unwrap().password.as_str()),
+        "no credentials in the journal"
+    );
+}

@@ -23,7 +23,7 @@ use crate::secret::Secret;
 mod etna;
 pub(crate) mod manager;
 mod oauth;
-mod store;
+pub(crate) mod store;
 
 pub use etna::{Challenge, NoSecondFactor, PasswordLogin, SecondFactor, StaticSecondFactor};
 pub use oauth::{AuthorizationRequest, Browser, CodeExchange, OAuthLogin, RedirectMode};

@@ -291,7 +291,7 @@ impl TokenStore for FileTokenStore {
 }
 
 #[cfg(unix)]
-fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
+pub(crate) fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut o = OpenOptions::new();
     o.write(true).mode(0o600);
@@ -304,7 +304,7 @@ fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
 }
 
 #[cfg(not(unix))]
-fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
+pub(crate) fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
     let mut o = OpenOptions::new();
     o.write(true);
     if create_new {
@@ -316,7 +316,7 @@ fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
 }
 
 #[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
@@ -328,7 +328,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)
 }
 
