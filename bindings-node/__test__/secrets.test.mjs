@@ -1,5 +1,5 @@
 // No secret in what a Node program can print: util.inspect of clients, options and errors, error messages
-// and stacks, for a 2FA + PIN login, an OAuth login and failed logins.
+// and stacks, for a 2FA + PIN login, a stream, an OAuth login and failed logins; the tokens the sandbox issued too.
 import assert from 'node:assert/strict'
 import test from 'node:test'
 import { inspect } from 'node:util'
@@ -20,6 +20,11 @@ test('clients, errors and their inspection carry no password, PIN, code, app key
   })
   await c.users.me()
   shown.push(inspect(c, { depth: 6, showHidden: true }))
+  const [account] = await c.accounts.mine()
+  const stream = await c.stream({ quotes: ['AAPL'], accounts: [account.id] })
+  await stream.ready()
+  shown.push(inspect(stream, { depth: 6, showHidden: true }), inspect(await stream.nextBatch(64), { depth: 6 }))
+  await stream.close()
 
   const { issuer, clientId, clientSecret } = sb.oauthClient
   const o = client(sb, { oauth: { issuer, clientId, clientSecret, browser: browse } })
@@ -40,7 +45,9 @@ test('clients, errors and their inspection carry no password, PIN, code, app key
   c.close()
   o.close()
 
-  const secrets = [u.password, u.pin, sb.appKey, clientSecret, 'wrong-password-7731', '9876', 'bad-app-key-5512', 'bad-secret-1199', ...codes]
+  const issued = sb.issuedCredentials()
+  assert.ok(issued.length >= 4, 'session, interim and OAuth tokens were issued')
+  const secrets = [u.password, u.pin, sb.appKey, clientSecret, 'wrong-password-7731', '9876', 'bad-app-key-5512', 'bad-secret-1199', ...codes, ...issued]
   assert.ok(codes.length >= 1, 'a verification code was used')
   const text = shown.join('\n')
   for (const secret of secrets) {

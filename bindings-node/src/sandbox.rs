@@ -228,6 +228,13 @@ impl Sandbox {
             .cloned()
     }
 
+    /// Every credential the sandbox issued so far (bearer and refresh tokens, interim step tokens, authorization
+    /// codes, streamer session ids): for tests that check nothing printed one.
+    #[napi]
+    pub fn issued_credentials(&self) -> Vec<String> {
+        self.state.issued_credentials()
+    }
+
     /// How many `POST /token` requests arrived (including refused and faulted ones).
     #[napi]
     pub fn token_requests(&self) -> u32 {

@@ -390,6 +390,12 @@ impl Sandbox {
         self.state.observations.count(method, path)
     }
 
+    /// Every credential the sandbox issued so far (bearer and refresh tokens, interim step tokens, authorization
+    /// codes, streamer session ids): for tests that check nothing printed one.
+    fn issued_credentials(&self) -> Vec<String> {
+        self.state.issued_credentials()
+    }
+
     /// How many `POST /token` requests arrived.
     fn token_requests(&self) -> u64 {
         self.state.observations.token_requests()

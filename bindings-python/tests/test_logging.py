@@ -29,7 +29,10 @@ def captured() -> object:
 
 
 def test_records_arrive_without_secrets(captured: _Capture) -> None:
+    """A full session at DEBUG: 2FA + PIN login, reads, a stream, logout, OAuth, failed logins. No password, PIN,
+    code, app key, client secret or issued token appears in a log record, a `repr`, or an error's text."""
     app_key = "app-key-5e1f0c77"
+    shown: list[str] = []
     with autoshares.Sandbox(app_key=app_key) as sb:
         codes: list[str] = []
 
@@ -42,12 +45,30 @@ def test_records_arrive_without_secrets(captured: _Capture) -> None:
         login = autoshares.PasswordLogin("trader2fapin", "trader2fapin-pass", verification_code=code, pin="4321")
         client = sb.client(login=login)
         me = client.users.me()
-        for a in client.accounts.mine():
+        accounts = client.accounts.mine()
+        for a in accounts:
             client.accounts.balance(a.id)
+        with client.stream(quotes=["AAPL"], accounts=[accounts[0].id]) as s:
+            s.ready(timeout=10)
+            shown += [repr(e) for e in s.next_batch(timeout=1)]
+            shown.append(repr(s))
+        shown += [repr(client), repr(login), repr(sb), repr(me)]
         client.logout()
-        oauth = sb.client(login=sb.oauth_login())
+        oauth_login = sb.oauth_login()
+        oauth = sb.client(login=oauth_login)
         oauth.users.me()
+        shown += [repr(oauth), repr(oauth_login)]
         client_id, client_secret = sb.oauth_client
+        failing = [
+            sb.client(login=autoshares.PasswordLogin("trader", "wrong-password-7731")),
+            sb.client(login=autoshares.PasswordLogin("traderpin", "traderpin-pass", pin="9876")),
+            sb.client(login=autoshares.PasswordLogin("trader", "trader-pass"), app_key="bad-app-key-5512"),
+        ]
+        for bad in failing:
+            with pytest.raises(autoshares.AutoSharesError) as info:
+                bad.users.me()
+            shown += [str(info.value), repr(info.value), repr(info.value.__dict__), repr(bad)]
+        issued = sb.issued_credentials()
         assert codes and me.login == "trader2fapin"
 
     records = captured.records
@@ -55,9 +76,13 @@ def test_records_arrive_without_secrets(captured: _Capture) -> None:
     assert {r.name.split(".")[0] for r in records} == {"autoshares"}
     assert any(r.name.startswith("autoshares.sandbox") for r in records)
     assert any(r.name.startswith("autoshares.auth") for r in records)
-    text = "\n".join(r.getMessage() for r in records)
-    for secret in ["trader2fapin-pass", "4321", app_key, client_secret, *codes]:
-        assert secret not in text, f"{secret!r} appeared in the logs"
+    assert any(r.levelno == logging.DEBUG for r in records), "every level was on"
+    text = "\n".join([r.getMessage() for r in records] + shown)
+    assert len(issued) >= 4, "session, interim and OAuth tokens were issued"
+    secrets = ["trader2fapin-pass", "4321", app_key, client_secret, "wrong-password-7731", "9876"]
+    for secret in [*secrets, "bad-app-key-5512", *codes, *issued]:
+        assert len(secret) >= 4
+        assert secret not in text, f"a secret of {len(secret)} characters appeared in the logs or a repr"
 
 
 def test_level_changes_apply_at_once(captured: _Capture, sb_quiet: None = None) -> None:

@@ -166,6 +166,8 @@ async fn a_full_session_logs_no_secret() {
         }
     }
     secrets.extend(stream_sessions);
+    // And whatever else the sandbox issued: interim step tokens, authorization codes, every live token.
+    secrets.extend(sb.state().issued_credentials());
     assert!(secrets.len() >= 12, "{} secrets collected", secrets.len());
     for secret in &secrets {
         assert!(secret.len() >= 4, "a secret too short to search for");

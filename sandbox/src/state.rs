@@ -104,6 +104,23 @@ impl Shared {
         self.auth.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Every credential issued so far (bearer and refresh tokens, interim step tokens, authorization codes and
+    /// streamer session ids), for tests that check a client never prints one.
+    pub fn issued_credentials(&self) -> Vec<String> {
+        let mut out: Vec<String> = {
+            let t = self.tables();
+            t.tokens
+                .keys()
+                .chain(t.tickets.keys())
+                .chain(t.codes.keys())
+                .chain(t.refresh_tokens.keys())
+                .cloned()
+                .collect()
+        };
+        out.extend(self.rest().streamer_sessions.keys().cloned());
+        out
+    }
+
     /// Issues a session/access token of `kind` for `user_id`, valid for the configured lifetime.
     pub fn issue_token(&self, user_id: i32, kind: TokenKind) -> String {
         let token = random_token();
