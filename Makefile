@@ -7,7 +7,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # Tests must never pick up a developer's real AutoShares settings.
 UNSET_ENV := env -u AUTOSHARES_ENV -u AUTOSHARES_BASE_URL -u AUTOSHARES_APP_KEY -u AUTOSHARES_USERNAME \
-	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ALLOW_LIVE
+	-u AUTOSHARES_PASSWORD -u AUTOSHARES_PIN -u AUTOSHARES_TOKEN_FILE -u AUTOSHARES_ORDER_JOURNAL -u AUTOSHARES_ALLOW_LIVE
 
 .PHONY: help demo demo-rust test lint test-rust sandbox doc clean generate generate-node generate-python check-generated conformance bench fuzz soak
 .PHONY: python-env python-build test-python demo-python
@@ -128,7 +128,7 @@ VENV_PY := $(VENV)/bin/python
 PY_TOOLS := maturin pytest pytest-asyncio mypy ruff nbclient nbformat ipykernel pyarrow pandas polars
 HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 RUFF := $(VENV_PY) -m ruff --config bindings-python/pyproject.toml
-PY_SOURCES := bindings-python/python bindings-python/tests examples/python
+PY_SOURCES := bindings-python/python bindings-python/tests examples/python tests/soak
 
 python-env: $(VENV)/.tools-installed
 

@@ -118,6 +118,24 @@ impl Client {
         )
     }
 
+    /// What each order intent in the `orderJournal` that a previous run could not confirm actually did; nothing
+    /// is sent again. Rejects with `CONFIG` when the client has no journal.
+    #[napi(ts_return_type = "Promise<Array<ReconciledIntent>>")]
+    pub fn reconcile_journal<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<CallOptions>,
+    ) -> Result<PromiseRaw<'env, Vec<crate::journal::ReconciledIntent>>> {
+        let core = self.shared.core.clone();
+        call::spawn(
+            env,
+            &self.shared.life,
+            options,
+            async move { core.reconcile_journal().await },
+            crate::journal::to_js,
+        )
+    }
+
     /// Two-step OAuth, step 1: the authorize URL for `redirectUri` (default: the `oauth.redirectUri` option), to
     /// open in a browser. Needs a client created with `oauth` options.
     ///

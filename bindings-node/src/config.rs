@@ -42,6 +42,9 @@ pub struct ClientOptions {
     pub allow_live: Option<bool>,
     /// A file that keeps tokens between runs (0600, shared with the Rust and Python libraries).
     pub token_file: Option<String>,
+    /// A file where every place, replace and cancel is written down before it is sent (0600), so a restarted
+    /// process can finish reconciling with `client.reconcileJournal()` (`AUTOSHARES_ORDER_JOURNAL`).
+    pub order_journal: Option<String>,
     /// Read no `AUTOSHARES_*` environment variable.
     pub ignore_env: Option<bool>,
     /// Read `AUTOSHARES_*` values from this map instead of `process.env`.
@@ -97,6 +100,9 @@ pub fn build(o: &ClientOptions) -> autoshares::Result<Config> {
     }
     if let Some(v) = &o.token_file {
         b = b.token_file(v.clone());
+    }
+    if let Some(v) = &o.order_journal {
+        b = b.order_journal(v.clone());
     }
     if let Some(vars) = &o.env {
         b = b.env_vars(vars.clone());

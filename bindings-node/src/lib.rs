@@ -21,6 +21,7 @@ mod client;
 mod config;
 mod error;
 mod filter;
+mod journal;
 mod models;
 mod paging;
 mod sandbox;

@@ -68,6 +68,8 @@ pub struct FaultOptions {
     pub status: u32,
     /// A `Retry-After` header value (seconds), for 429 and 503.
     pub retry_after: Option<String>,
+    /// Handle the request first, then answer with the fault (an order is placed, yet the client sees the error).
+    pub after_act: Option<bool>,
 }
 
 /// Options of `sb.client()`: a client of a seeded user, configured for this sandbox.
@@ -82,6 +84,8 @@ pub struct SandboxClientOptions {
     pub timeout_ms: Option<u32>,
     /// Retries of idempotent requests. Default 3.
     pub max_retries: Option<u32>,
+    /// The order intent journal file (see the `orderJournal` client option).
+    pub order_journal: Option<String>,
 }
 
 /// A request as the sandbox received it (`sb.recordedRequests()`).
@@ -232,7 +236,7 @@ impl Sandbox {
     /// codes, streamer session ids): for tests that check nothing printed one.
     #[napi]
     pub fn issued_credentials(&self) -> Vec<String> {
-        self.state.issued_credentials()
+        self.inner.state.issued_credentials()
     }
 
     /// How many `POST /token` requests arrived (including refused and faulted ones).
@@ -360,13 +364,16 @@ impl Sandbox {
                 field: "user".into(),
                 message: format!("`{}` is not a sandbox user", o.user),
             })?;
-        let config = autoshares::Config::builder()
+        let mut config = autoshares::Config::builder()
             .base_url(self.inner.url.clone())
             .app_key(self.inner.config.app_key.clone())
             .ignore_env()
             .timeout(Duration::from_millis(o.timeout_ms.unwrap_or(10_000).into()))
-            .max_retries(o.max_retries.unwrap_or(3))
-            .build()?;
+            .max_retries(o.max_retries.unwrap_or(3));
+        if let Some(path) = &o.order_journal {
+            config = config.order_journal(path.clone());
+        }
+        let config = config.build()?;
         let builder = autoshares::Client::builder().config(config);
         match o.login.as_deref() {
             None | Some("password") => {
@@ -435,6 +442,9 @@ impl Faults {
         }
         if let Some(v) = rule.retry_after {
             r = r.with_retry_after(&v);
+        }
+        if rule.after_act == Some(true) {
+            r = r.after_act();
         }
         self.faults.inject(r);
     }

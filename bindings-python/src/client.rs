@@ -36,6 +36,7 @@ pub const OPTIONS: &[&str] = &[
     "password",
     "pin",
     "token_file",
+    "order_journal",
     "oauth_issuer",
     "oauth_client_id",
     "oauth_client_secret",
@@ -373,6 +374,17 @@ impl AsyncClient {
         spawn_async(py, async move { c.logout().await }, |()| ())
     }
 
+    /// What each order intent in the `order_journal` that a previous run could not confirm actually did: a list
+    /// of `ReconciledIntent` (nothing is sent again). `ConfigError` without a journal.
+    fn reconcile_journal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.shared.core(py)?;
+        spawn_async(
+            py,
+            async move { c.reconcile_journal().await },
+            crate::journal::to_list,
+        )
+    }
+
     /// First step of the notebook OAuth flow: the authorize URL (open it, log in, copy the address you land on).
     #[pyo3(signature = (redirect_uri = None))]
     fn authorization_request<'py>(
@@ -622,6 +634,13 @@ impl Client {
     fn logout(&self, py: Python<'_>) -> PyResult<()> {
         let c = self.shared.core(py)?;
         block_on(py, async move { c.logout().await })
+    }
+
+    /// What each order intent in the `order_journal` that a previous run could not confirm actually did: a list
+    /// of `ReconciledIntent` (nothing is sent again). `ConfigError` without a journal.
+    fn reconcile_journal(&self, py: Python<'_>) -> PyResult<Vec<crate::journal::ReconciledIntent>> {
+        let c = self.shared.core(py)?;
+        block_on(py, async move { c.reconcile_journal().await }).map(crate::journal::to_list)
     }
 
     /// First step of the notebook OAuth flow: the authorize URL (open it, log in, copy the address you land on).

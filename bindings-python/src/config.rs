@@ -43,6 +43,7 @@ pub struct ConfigArgs {
     pub password: Option<String>,
     pub pin: Option<String>,
     pub token_file: Option<PathBuf>,
+    pub order_journal: Option<PathBuf>,
     pub oauth_issuer: Option<String>,
     pub oauth_client_id: Option<String>,
     pub oauth_client_secret: Option<String>,
@@ -81,6 +82,7 @@ impl ConfigArgs {
             password,
             pin,
             token_file,
+            order_journal,
             oauth_issuer,
             oauth_client_id,
             oauth_client_secret,
@@ -138,6 +140,9 @@ impl ConfigArgs {
         }
         if let Some(v) = self.token_file {
             b = b.token_file(v);
+        }
+        if let Some(v) = self.order_journal {
+            b = b.order_journal(v);
         }
         if let Some(v) = self.oauth_issuer {
             b = b.oauth_issuer(v);

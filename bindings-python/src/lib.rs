@@ -18,6 +18,7 @@ mod config;
 mod convert;
 mod errors;
 mod frames;
+mod journal;
 mod logging;
 mod model;
 mod models;
@@ -46,6 +47,9 @@ mod _native {
 
     #[pymodule_export]
     use super::arrow_c::Table;
+
+    #[pymodule_export]
+    use super::journal::ReconciledIntent;
 
     #[pymodule_export]
     use super::frames::_rows_table;

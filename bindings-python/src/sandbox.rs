@@ -292,8 +292,9 @@ impl Sandbox {
         Ok(AsyncClient { shared })
     }
 
-    /// Answers the next `count` matching requests with `status` (and `Retry-After` when given).
-    #[pyo3(signature = (status, *, method = None, path_prefix = "/", count = 1, retry_after = None))]
+    /// Answers the next `count` matching requests with `status` (and `Retry-After` when given); with
+    /// `after_act=True` the request is handled first (an order is placed, yet the client sees the error).
+    #[pyo3(signature = (status, *, method = None, path_prefix = "/", count = 1, retry_after = None, after_act = false))]
     fn inject_fault(
         &self,
         status: u16,
@@ -301,15 +302,19 @@ impl Sandbox {
         path_prefix: &str,
         count: u32,
         retry_after: Option<String>,
+        after_act: bool,
     ) {
-        self.state.faults.inject(sandbox::FaultRule {
+        let rule = sandbox::FaultRule {
             method,
             path_prefix: path_prefix.to_string(),
             count,
             status,
             retry_after,
             ..sandbox::FaultRule::new("", "", 0, 0)
-        });
+        };
+        self.state
+            .faults
+            .inject(if after_act { rule.after_act() } else { rule });
     }
 
     /// Random faults on every request at once (a soak test's weather): each share between 0 and 1, drawn from

@@ -177,3 +177,38 @@ async def test_async_orders_and_iteration(sb: autoshares.Sandbox) -> None:
         await c.orders.place(account_id, limit())
         seen = [o.id async for o in c.orders.list_iter(account_id, page_size=1)]
         assert len(seen) == 2 and order.id in seen
+
+
+def test_the_order_journal_lets_a_restarted_process_finish_reconciliation(
+    sb: autoshares.Sandbox, tmp_path: Any
+) -> None:
+    _, account_id, path = setup(sb)
+    journal = tmp_path / "orders.journal"
+    first_run = sb.client(order_journal=journal)
+    first_run.users.me()
+    # The place reaches the server but its answer is lost, and the order list cannot be read to reconcile it.
+    sb.inject_fault(503, method="GET", path_prefix=path, count=1000)
+    sb.inject_fault(502, method="POST", path_prefix=path, after_act=True)
+    with pytest.raises(autoshares.AmbiguousOrderError) as info:
+        first_run.orders.place(account_id, limit(client_id="journal-cid-1", price=Decimal("10.1500")))
+    assert info.value.client_id == "journal-cid-1"
+    sb.clear_faults()
+    first_run.close()
+    assert (journal.stat().st_mode & 0o777) == 0o600
+
+    restarted = sb.client(order_journal=journal)
+    (entry,) = restarted.reconcile_journal()
+    assert isinstance(entry, autoshares._native.ReconciledIntent)
+    assert (entry.operation, entry.account_id, entry.key, entry.outcome) == (
+        "place",
+        account_id,
+        "journal-cid-1",
+        "placed",
+    )
+    assert entry.order is not None and entry.order.client_id == "journal-cid-1" and entry.error is None
+    assert entry.request is not None and entry.request["Price"] == Decimal("10.1500"), "the body exactly"
+    assert entry.recorded_at.tzinfo is not None
+    assert len(sent_bodies(sb, path)) == 1, "reconciling sends nothing"
+    assert restarted.reconcile_journal() == [], "finished intents leave the journal"
+    with pytest.raises(autoshares.ConfigError, match="no order journal"):
+        sb.client().reconcile_journal()

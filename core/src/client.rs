@@ -176,7 +176,7 @@ impl ClientBuilder {
 
     /// An order intent journal ([`crate::journal`]): every place, replace and cancel is written down before it
     /// is sent and marked finished when its outcome is known, so a restarted process can finish reconciling
-    /// with [`Client::reconcile_journal`]. Default: none.
+    /// with [`Client::reconcile_journal`]. Default: the configured `order_journal` file, else none.
     pub fn order_journal(mut self, journal: OrderJournal) -> Self {
         self.journal = Some(Arc::new(journal));
         self
@@ -196,6 +196,11 @@ impl ClientBuilder {
             (Some(s), _) => s,
             (None, Some(path)) => Arc::new(FileTokenStore::new(path.clone())),
             (None, None) => Arc::new(MemoryTokenStore::new()),
+        };
+        let journal = match (self.journal, config.order_journal()) {
+            (Some(j), _) => Some(j),
+            (None, Some(path)) => Some(Arc::new(OrderJournal::open(path)?)),
+            (None, None) => None,
         };
         let config = Arc::new(config);
         let http = Transport::http_for(&config)?;
@@ -221,7 +226,7 @@ impl ClientBuilder {
                 transport,
                 tokens,
                 ctx,
-                journal: self.journal,
+                journal,
             }),
         })
     }

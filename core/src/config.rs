@@ -161,6 +161,7 @@ pub struct Config {
     password: Option<Secret>,
     pin: Option<Secret>,
     token_file: Option<PathBuf>,
+    order_journal: Option<PathBuf>,
     oauth: Option<OAuthSettings>,
     entries: Vec<ConfigEntry>,
 }
@@ -266,6 +267,10 @@ impl Config {
     pub fn token_file(&self) -> Option<&PathBuf> {
         self.token_file.as_ref()
     }
+    /// Order intent journal path ([`crate::journal`]), if configured.
+    pub fn order_journal(&self) -> Option<&PathBuf> {
+        self.order_journal.as_ref()
+    }
     /// OAuth client settings, if configured.
     pub fn oauth(&self) -> Option<&OAuthSettings> {
         self.oauth.as_ref()
@@ -325,6 +330,7 @@ pub struct ConfigBuilder {
     password: Option<Secret>,
     pin: Option<Secret>,
     token_file: Option<PathBuf>,
+    order_journal: Option<PathBuf>,
     oauth_issuer: Option<String>,
     oauth_client_id: Option<String>,
     oauth_client_secret: Option<Secret>,
@@ -413,6 +419,11 @@ impl ConfigBuilder {
     setter!(
         /// File that keeps tokens between runs (`AUTOSHARES_TOKEN_FILE`).
         token_file: into PathBuf
+    );
+    setter!(
+        /// File where order intents are written down before they are sent, so a restarted process can finish
+        /// reconciling them (`AUTOSHARES_ORDER_JOURNAL`; see [`crate::journal`]).
+        order_journal: into PathBuf
     );
     setter!(
         /// OAuth issuer URL (`AUTOSHARES_OAUTH_ISSUER`), e.g. `https://autosharesdev.us.auth0.com`.
@@ -586,6 +597,13 @@ impl ConfigBuilder {
                 "AUTOSHARES_TOKEN_FILE",
             )
             .map(PathBuf::from);
+        let order_journal = r
+            .optional(
+                "order_journal",
+                self.order_journal.map(|p| p.to_string_lossy().into_owned()),
+                "AUTOSHARES_ORDER_JOURNAL",
+            )
+            .map(PathBuf::from);
         let oauth_issuer = r.optional("oauth_issuer", self.oauth_issuer, "AUTOSHARES_OAUTH_ISSUER");
         let oauth_client_id = r.optional(
             "oauth_client_id",
@@ -643,6 +661,7 @@ impl ConfigBuilder {
             password,
             pin,
             token_file,
+            order_journal,
             oauth,
             entries: r.entries,
         })

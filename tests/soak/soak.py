@@ -117,9 +117,7 @@ async def main() -> int:
     with autoshares.Sandbox() as sb:
         c = sb.async_client(timeout=3.0)
         account = next(
-            a.id
-            for a in await c.accounts.mine()
-            if a.margin_type is not None and a.margin_type.value == "Margin"
+            a.id for a in await c.accounts.mine() if a.margin_type is not None and a.margin_type.value == "Margin"
         )
         sb.set_quote_rate(500)
         config = StreamConfig(market_hours="always", stale_after=3.0, backoff_initial=0.05, backoff_max=2.0)
