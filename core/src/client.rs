@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::auth::manager::TokenManager;
 use crate::auth::{
     AuthContext, FileTokenStore, MemoryTokenStore, OAuthLogin, PasswordLogin, StaticSecondFactor,
-    Token, TokenProvider, TokenStore,
+    StoredSession, Token, TokenProvider, TokenStore,
 };
 use crate::config::{Config, Environment};
 use crate::error::{Error, Result};
@@ -108,6 +108,12 @@ impl Client {
         self.inner.tokens.logout().await
     }
 
+    /// The token-store key of this client's session (`password:trader@http://127.0.0.1:8080/token`, ...): who
+    /// is logged in where. It holds no secret.
+    pub fn session_key(&self) -> &str {
+        self.inner.tokens.key()
+    }
+
     /// How many times this session asked its provider for a token (logins and refreshes).
     pub fn token_requests(&self) -> u64 {
         self.inner.tokens.provider_calls()
@@ -149,7 +155,8 @@ impl ClientBuilder {
     }
 
     /// How to log in. Without it: a [`PasswordLogin`] from the configured username and password, else an
-    /// [`OAuthLogin`] from the configured OAuth settings.
+    /// [`OAuthLogin`] from the configured OAuth settings, else the [`StoredSession`] of this deployment found
+    /// in the token store.
     pub fn login(mut self, provider: impl TokenProvider + 'static) -> Self {
         self.provider = Some(Arc::new(provider));
         self
@@ -162,6 +169,8 @@ impl ClientBuilder {
     }
 
     /// Where tokens are kept. Without it: a [`FileTokenStore`] at the configured token file, else memory.
+    /// Without a login either, a session already in the store for this deployment is used
+    /// ([`StoredSession`], e.g. one `autoshares login` saved).
     pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -188,14 +197,14 @@ impl ClientBuilder {
             Some(c) => c,
             None => Config::builder().build()?,
         };
-        let provider: Arc<dyn TokenProvider> = match self.provider {
-            Some(p) => p,
-            None => default_provider(&config)?,
-        };
         let store: Arc<dyn TokenStore> = match (self.store, config.token_file()) {
             (Some(s), _) => s,
             (None, Some(path)) => Arc::new(FileTokenStore::new(path.clone())),
             (None, None) => Arc::new(MemoryTokenStore::new()),
+        };
+        let provider: Arc<dyn TokenProvider> = match self.provider {
+            Some(p) => p,
+            None => default_provider(&config, store.as_ref())?,
         };
         let journal = match (self.journal, config.order_journal()) {
             (Some(j), _) => Some(j),
@@ -232,7 +241,7 @@ impl ClientBuilder {
     }
 }
 
-fn default_provider(config: &Config) -> Result<Arc<dyn TokenProvider>> {
+fn default_provider(config: &Config, store: &dyn TokenStore) -> Result<Arc<dyn TokenProvider>> {
     if let (Some(user), Some(password)) = (config.username(), config.password()) {
         let login = PasswordLogin::new(user, password.clone()).second_factor(Arc::new(
             StaticSecondFactor {
@@ -245,8 +254,11 @@ fn default_provider(config: &Config) -> Result<Arc<dyn TokenProvider>> {
     if let Some(oauth) = config.oauth() {
         return Ok(Arc::new(OAuthLogin::from_settings(oauth)?));
     }
+    if let Some(session) = StoredSession::find(store, config)? {
+        return Ok(Arc::new(session));
+    }
     Err(Error::config(
         "login",
-        "no way to log in: pass .login(..), or set AUTOSHARES_USERNAME and AUTOSHARES_PASSWORD, or the AUTOSHARES_OAUTH_* settings",
+        "no way to log in: pass .login(..), or set AUTOSHARES_USERNAME and AUTOSHARES_PASSWORD, or the AUTOSHARES_OAUTH_* settings, or log in once with `autoshares login` and use its token file",
     ))
 }

@@ -330,6 +330,7 @@ pub struct ConfigBuilder {
     password: Option<Secret>,
     pin: Option<Secret>,
     token_file: Option<PathBuf>,
+    default_token_file: Option<PathBuf>,
     order_journal: Option<PathBuf>,
     oauth_issuer: Option<String>,
     oauth_client_id: Option<String>,
@@ -437,6 +438,15 @@ impl ConfigBuilder {
         /// OAuth client secret (`AUTOSHARES_OAUTH_CLIENT_SECRET`).
         oauth_client_secret: into Secret
     );
+
+    /// The token file to use when neither [`ConfigBuilder::token_file`] nor `AUTOSHARES_TOKEN_FILE` names one,
+    /// reported with source `default`. The libraries keep tokens in memory unless told otherwise; the `autoshares`
+    /// command line passes [`crate::auth::FileTokenStore::default_path`] here, so that `autoshares login` keeps
+    /// the session where the libraries find it once they are given the same path.
+    pub fn default_token_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.default_token_file = Some(path.into());
+        self
+    }
 
     /// Do not read any environment variable (tests, embedded use).
     pub fn ignore_env(mut self) -> Self {
@@ -591,10 +601,12 @@ impl ConfigBuilder {
         let password = r.secret("password", self.password, "AUTOSHARES_PASSWORD", None);
         let pin = r.secret("pin", self.pin, "AUTOSHARES_PIN", None);
         let token_file = r
-            .optional(
+            .optional_or(
                 "token_file",
                 self.token_file.map(|p| p.to_string_lossy().into_owned()),
                 "AUTOSHARES_TOKEN_FILE",
+                self.default_token_file
+                    .map(|p| p.to_string_lossy().into_owned()),
             )
             .map(PathBuf::from);
         let order_journal = r
@@ -711,11 +723,21 @@ impl Resolver<'_> {
         explicit: Option<String>,
         var: &'static str,
     ) -> Option<String> {
+        self.optional_or(name, explicit, var, None)
+    }
+
+    fn optional_or(
+        &mut self,
+        name: &'static str,
+        explicit: Option<String>,
+        var: &'static str,
+        default: Option<String>,
+    ) -> Option<String> {
         let (value, source) = match explicit {
             Some(v) => (Some(v), Source::Explicit),
             None => match self.env.get(var) {
                 Some(v) => (Some(v), Source::Env(var)),
-                None => (None, Source::Default),
+                None => (default, Source::Default),
             },
         };
         self.record(name, value.clone().unwrap_or_else(|| "-".into()), source);
@@ -898,6 +920,35 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("env AUTOSHARES_ENV"), "{shown}");
+    }
+
+    #[test]
+    fn a_default_token_file_loses_to_the_variable_and_the_argument() {
+        let find = |c: &Config| {
+            c.describe()
+                .iter()
+                .find(|e| e.name == "token_file")
+                .unwrap()
+                .clone()
+        };
+        let c = builder()
+            .default_token_file("/d/tokens.json")
+            .build()
+            .unwrap();
+        assert_eq!(c.token_file(), Some(&PathBuf::from("/d/tokens.json")));
+        assert_eq!(find(&c).source, Source::Default);
+        let c = Config::builder()
+            .env_vars([("AUTOSHARES_TOKEN_FILE", "/e/tokens.json")])
+            .default_token_file("/d/tokens.json")
+            .build()
+            .unwrap();
+        assert_eq!(c.token_file(), Some(&PathBuf::from("/e/tokens.json")));
+        let c = builder()
+            .default_token_file("/d/tokens.json")
+            .token_file("/a/tokens.json")
+            .build()
+            .unwrap();
+        assert_eq!(find(&c).source, Source::Explicit);
     }
 
     #[test]

@@ -237,3 +237,44 @@ async fn lookup_by_email() {
         Some(AuthErrorKind::AccessDenied)
     );
 }
+
+#[tokio::test]
+async fn a_session_stored_by_one_client_is_used_by_another_without_credentials_until_logout() {
+    let sb = Sandbox::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.json");
+    let first = Client::builder()
+        .config(config(&sb).token_file(&file).build().unwrap())
+        .login(password_login(&sb, "trader"))
+        .build()
+        .unwrap();
+    first.login().await.unwrap();
+
+    // No login, no credentials: the stored session of this deployment is used, and nothing logs in again.
+    let second = Client::builder()
+        .config(config(&sb).token_file(&file).build().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(second.session_key(), first.session_key());
+    assert!(second.session_key().starts_with("password:trader@"));
+    assert_eq!(
+        second.users().me().await.unwrap().login.as_deref(),
+        Some("trader")
+    );
+    assert_eq!(sb.token_requests(), 1);
+
+    // A fresh process logging out ends the stored session on the server too.
+    let third = Client::builder()
+        .config(config(&sb).token_file(&file).build().unwrap())
+        .build()
+        .unwrap();
+    third.logout().await.unwrap();
+    assert_eq!(sb.request_count("POST", "/logout"), 1);
+    let err = second.users().me().await.unwrap_err();
+    assert_eq!(err.auth_kind(), Some(AuthErrorKind::TokenExpired), "{err}");
+    let err = Client::builder()
+        .config(config(&sb).token_file(&file).build().unwrap())
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), Some("login"));
+}

@@ -84,6 +84,11 @@ impl TokenManager {
         }
     }
 
+    /// The token-store key of this session.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     /// How many times the provider was asked for a token (logins plus refreshes).
     pub(crate) fn provider_calls(&self) -> u64 {
         self.provider_calls.load(Ordering::Relaxed)
@@ -164,7 +169,8 @@ impl TokenManager {
         self.install(token).await
     }
 
-    /// Logs out on the server and forgets the token locally and in the store.
+    /// Logs out on the server and forgets the token locally and in the store. A process that has not used the
+    /// session yet (`autoshares logout`) ends the stored one.
     pub(crate) async fn logout(&self) -> Result<()> {
         let _guard = self.refresh_lock.lock().await;
         let lease = self
@@ -174,10 +180,24 @@ impl TokenManager {
             .take();
         let store = self.store.clone();
         let key = self.key.clone();
-        blocking(move || store.remove(&key)).await?;
-        match lease {
-            Some(lease) => self.provider.logout(&self.ctx, &lease.token).await,
-            None => Ok(()),
+        let stored = blocking(move || {
+            let stored = store.load(&key)?;
+            store.remove(&key)?;
+            Ok(stored)
+        })
+        .await?;
+        let token = match (lease, stored) {
+            (Some(lease), _) => lease.token.clone(),
+            (None, Some(stored)) => Token::from(stored),
+            (None, None) => return Ok(()),
+        };
+        if token.expires_in().is_zero() {
+            return Ok(());
+        }
+        match self.provider.logout(&self.ctx, &token).await {
+            // Already ended on the server (expired or logged out elsewhere): nothing left to end.
+            Err(e) if e.status() == Some(401) => Ok(()),
+            other => other,
         }
     }
 

@@ -7,7 +7,8 @@
 //! The client never calls a provider directly: a session (`TokenManager`, internal) caches the token with its
 //! expiry on a monotonic clock, refreshes it shortly before it expires, and makes sure that many concurrent calls
 //! needing a new token cause exactly one refresh. A [`TokenStore`] keeps tokens between runs (memory or a 0600
-//! file shared by the Rust, Python and Node libraries).
+//! file shared by the Rust, Python and Node libraries), and [`StoredSession`] uses a session found in it (one that
+//! `autoshares login` or another program logged in) when no way to log in is configured.
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,10 +24,12 @@ use crate::secret::Secret;
 mod etna;
 pub(crate) mod manager;
 mod oauth;
+mod session;
 pub(crate) mod store;
 
 pub use etna::{Challenge, NoSecondFactor, PasswordLogin, SecondFactor, StaticSecondFactor};
 pub use oauth::{AuthorizationRequest, Browser, CodeExchange, OAuthLogin, RedirectMode};
+pub use session::StoredSession;
 pub use store::{FileTokenStore, MemoryTokenStore, StoredToken, TokenStore};
 
 /// What a provider needs to talk to the servers: the shared HTTP client and the configuration.

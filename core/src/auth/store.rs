@@ -71,6 +71,11 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     fn save(&self, key: &str, token: &StoredToken) -> Result<()>;
     /// Forgets the token of `key`.
     fn remove(&self, key: &str) -> Result<()>;
+    /// Every stored session with its key, for finding a session that another process logged in (see
+    /// [`super::StoredSession::find`]). Stores that cannot list their sessions return an empty list.
+    fn sessions(&self) -> Result<Vec<(String, StoredToken)>> {
+        Ok(Vec::new())
+    }
     /// Takes the store's exclusive lock for a refresh (blocking until it is free). Stores used by one process
     /// only may return a no-op lock.
     fn lock(&self) -> Result<Box<dyn StoreLock>> {
@@ -115,6 +120,16 @@ impl TokenStore for MemoryTokenStore {
             .unwrap_or_else(|p| p.into_inner())
             .remove(key);
         Ok(())
+    }
+
+    fn sessions(&self) -> Result<Vec<(String, StoredToken)>> {
+        Ok(self
+            .tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
     }
 }
 
@@ -271,6 +286,10 @@ impl TokenStore for FileTokenStore {
             self.write(&file)?;
         }
         Ok(())
+    }
+
+    fn sessions(&self) -> Result<Vec<(String, StoredToken)>> {
+        Ok(self.read()?.sessions.into_iter().collect())
     }
 
     fn lock(&self) -> Result<Box<dyn StoreLock>> {

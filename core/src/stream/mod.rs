@@ -608,6 +608,89 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The current Level I quote of each symbol, in the order given (the API has no quote operation over REST):
+    /// streams them until every symbol has sent one, then closes the stream. An unknown symbol is
+    /// [`Error::Validation`] before anything connects; a symbol with no quote within `timeout` is
+    /// [`Error::Timeout`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: autoshares::Client) -> autoshares::Result<()> {
+    /// for q in client.quote_snapshot(["AAPL", "MSFT"], std::time::Duration::from_secs(10)).await? {
+    ///     println!("{:?} bid {:?} ask {:?}", q.symbol, q.bid, q.ask);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn quote_snapshot<I, S>(
+        &self,
+        symbols: I,
+        timeout: Duration,
+    ) -> Result<Vec<crate::models::Quote>>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let symbols: Vec<String> = symbols.into_iter().map(Into::into).collect();
+        if symbols.is_empty() {
+            return Err(Error::validation("symbols", "name at least one symbol"));
+        }
+        let config = StreamConfig {
+            stale_after: None,
+            reconcile: false,
+            ..StreamConfig::default()
+        };
+        let stream = self
+            .stream()
+            .config(config)
+            .subscribe(symbols.iter().map(Topic::quote))
+            .start()
+            .await?;
+        let mut got: HashMap<String, crate::models::Quote> = HashMap::new();
+        let wanted = |s: &str| symbols.iter().any(|w| w.eq_ignore_ascii_case(s));
+        let deadline = tokio::time::Instant::now() + timeout;
+        let outcome = loop {
+            if symbols
+                .iter()
+                .all(|s| got.contains_key(&s.to_ascii_uppercase()))
+            {
+                break Ok(());
+            }
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Err(_) => {
+                    break Err(Error::Timeout {
+                        operation: "quote_snapshot".into(),
+                        after: timeout,
+                        request_id: "-".into(),
+                    })
+                }
+                Ok(None) => {
+                    break Err(Error::Stream {
+                        message: "the quote stream ended".into(),
+                    })
+                }
+                Ok(Some(Event::Quote(q))) => {
+                    if let Some(sym) = q.quote.symbol.clone().filter(|s| wanted(s)) {
+                        got.insert(sym.to_ascii_uppercase(), q.quote);
+                    }
+                }
+                Ok(Some(Event::SubscriptionFailed { topic, message })) => {
+                    break Err(Error::Stream {
+                        message: format!("{topic:?}: {message}"),
+                    })
+                }
+                Ok(Some(Event::Closed { message, .. })) => break Err(Error::Stream { message }),
+                Ok(Some(_)) => {}
+            }
+        };
+        stream.close().await;
+        outcome?;
+        Ok(symbols
+            .iter()
+            .filter_map(|s| got.get(&s.to_ascii_uppercase()).cloned())
+            .collect())
+    }
+}
+
 impl StreamBuilder {
     /// Replaces the tuning.
     pub fn config(mut self, config: StreamConfig) -> Self {
