@@ -48,6 +48,7 @@ pub mod ach;
 pub mod agreements;
 pub mod alerts;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod extract;
