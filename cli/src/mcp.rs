@@ -1,0 +1,761 @@
+//! `autoshares mcp`: the SDK as a Model Context Protocol server over standard input and output (rmcp).
+//!
+//! Read tools (accounts, balances, positions, orders, transactions, quotes, option chains, bars with the API's
+//! indicators, watchlists, alerts) call core and answer JSON. Order tools are two-step so that an assistant
+//! cannot send an order it has not shown: `preview_order` (the server's own order preview plus the exact request)
+//! and `preview_cancel` issue a preview id; `place_order` and `cancel_order` need that id, issued by this server
+//! session for exactly the same request, unexpired (`--preview-ttl`) and unused. Against the live environment
+//! every order tool is refused unless the server was started with `--live`. Failures are tool errors
+//! (`isError: true`) whose text starts with the SDK's error code (`VALIDATION: ...`, `API: ...`).
+//!
+//! Standard output carries the protocol only: logs and the sandbox's messages go to standard error.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use autoshares::auth::PasswordLogin;
+use autoshares::models::{CreateOrder, IndicatorHistoryRequestSettings, OrderSide, TimeInForce};
+use autoshares::orders::OrderRequest;
+use autoshares::paging::Sort;
+use autoshares::{Client, Config, Environment, UserRef};
+use futures::{StreamExt, TryStreamExt};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{tool, tool_handler, tool_router, ErrorData as McpError, ServerHandler, ServiceExt};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::args::McpArgs;
+use crate::context::Ctx;
+use crate::exit::{CliError, CliResult};
+
+/// What the server tells the assistant at `initialize`.
+const INSTRUCTIONS: &str = "AutoShares trading API (paper accounts and the local sandbox by default). \
+Read tools answer JSON with exact decimal strings for money. To trade: call preview_order (or preview_cancel), \
+show the preview to the user, then call place_order (cancel_order) with the returned preview_id and exactly the \
+same order. Preview ids are single use and expire. Errors start with the SDK's error code.";
+
+/// A previewed action waiting for its confirmation.
+#[derive(Debug, Clone, PartialEq)]
+enum Action {
+    Place { account_id: i32, order: CreateOrder },
+    Cancel { account_id: i32, order_id: i32 },
+}
+
+#[derive(Debug)]
+struct Pending {
+    action: Action,
+    expires: Instant,
+}
+
+/// The MCP server: a core client, the previews it issued, and whether live trading is allowed.
+#[derive(Clone)]
+pub struct AutoSharesMcp {
+    client: Client,
+    live: bool,
+    ttl: Duration,
+    previews: Arc<Mutex<HashMap<String, Pending>>>,
+}
+
+/// A tool failure as MCP wants it: `isError: true`, text starting with the error code.
+fn tool_error(code: &str, message: impl std::fmt::Display) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(format!("{code}: {message}"))])
+}
+
+fn sdk_error(e: autoshares::Error) -> CallToolResult {
+    tool_error(e.kind().code(), e)
+}
+
+fn ok_json<T: Serialize>(value: &T) -> Result<CallToolResult, McpError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+    Ok(CallToolResult::success(vec![ContentBlock::text(text)]))
+}
+
+/// Turns a core result into the tool's answer.
+fn answer<T: Serialize>(r: autoshares::Result<T>) -> Result<CallToolResult, McpError> {
+    match r {
+        Ok(v) => ok_json(&v),
+        Err(e) => Ok(sdk_error(e)),
+    }
+}
+
+/// The account argument of the read tools.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AccountInput {
+    /// Trading account id; default: the user's first account.
+    #[serde(default)]
+    pub account_id: Option<i32>,
+}
+
+/// A list of an account's items.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListInput {
+    /// Trading account id; default: the user's first account.
+    #[serde(default)]
+    pub account_id: Option<i32>,
+    /// At most this many, newest first (default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Symbols to quote.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QuotesInput {
+    /// Ticker symbols, e.g. ["AAPL", "MSFT"].
+    pub symbols: Vec<String>,
+}
+
+/// An option chain request.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ChainInput {
+    /// The underlying's ticker.
+    pub symbol: String,
+    /// Only this expiration date, YYYY-MM-DD.
+    #[serde(default)]
+    pub expiration: Option<chrono::NaiveDate>,
+    /// Only the N strikes either side of the central strike.
+    #[serde(default)]
+    pub range: Option<u32>,
+}
+
+/// A price history request.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct BarsInput {
+    /// The ticker.
+    pub symbol: String,
+    /// Candle period: 1m, 5m, 15m, 1h, 1D, 1W, 1M, 1Y.
+    pub period: String,
+    /// How many candles up to now (default 20).
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Indicators computed by the API over the same candles, as its signatures
+    /// `Name|Period|UseSignalLine|params...`, e.g. "SMA|1D|false|10", "EMA|1D|false|10", "RSI|1D|false|14".
+    #[serde(default)]
+    pub indicators: Vec<String>,
+}
+
+/// Buy or sell.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+pub enum SideInput {
+    /// Buy.
+    Buy,
+    /// Sell.
+    Sell,
+    /// Sell short.
+    SellShort,
+    /// Buy to cover a short.
+    BuyToCover,
+}
+
+/// The order type.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+pub enum OrderTypeInput {
+    /// At the market.
+    Market,
+    /// At `limit_price` or better.
+    Limit,
+    /// A market order once `stop_price` trades.
+    Stop,
+    /// A limit order at `limit_price` once `stop_price` trades.
+    StopLimit,
+}
+
+/// Time in force.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+pub enum TimeInForceInput {
+    /// Until the end of the trading day (default).
+    Day,
+    /// Until cancelled.
+    GoodTillCancel,
+    /// Fill what can be filled at once, cancel the rest.
+    ImmediateOrCancel,
+    /// Fill entirely at once or cancel.
+    FillOrKill,
+}
+
+/// An order, as previewed and then placed. Quantities and prices are decimal strings ("187.25"), kept exact.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+pub struct OrderInput {
+    /// Trading account id; default: the user's first account.
+    #[serde(default)]
+    pub account_id: Option<i32>,
+    /// The ticker, e.g. "AAPL".
+    pub symbol: String,
+    /// Buy, Sell, SellShort or BuyToCover.
+    pub side: SideInput,
+    /// Market, Limit, Stop or StopLimit.
+    pub order_type: OrderTypeInput,
+    /// How many shares, as a decimal string, e.g. "10".
+    pub quantity: String,
+    /// The limit price (Limit and StopLimit), as a decimal string, e.g. "187.25".
+    #[serde(default)]
+    pub limit_price: Option<String>,
+    /// The stop price (Stop and StopLimit), as a decimal string.
+    #[serde(default)]
+    pub stop_price: Option<String>,
+    /// Time in force (default Day).
+    #[serde(default)]
+    pub time_in_force: Option<TimeInForceInput>,
+}
+
+/// `place_order`: the preview id and exactly the order that was previewed.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PlaceInput {
+    /// The preview_id returned by preview_order for exactly this order.
+    #[schemars(required)]
+    #[serde(default)]
+    pub preview_id: Option<String>,
+    /// The order, exactly as previewed.
+    #[serde(flatten)]
+    pub order: OrderInput,
+}
+
+/// `preview_cancel`: which order.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CancelPreviewInput {
+    /// Trading account id; default: the user's first account.
+    #[serde(default)]
+    pub account_id: Option<i32>,
+    /// The order to cancel.
+    pub order_id: i32,
+}
+
+/// `cancel_order`: the preview id and the same order.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CancelInput {
+    /// The preview_id returned by preview_cancel for this order.
+    #[schemars(required)]
+    #[serde(default)]
+    pub preview_id: Option<String>,
+    /// Trading account id; default: the user's first account.
+    #[serde(default)]
+    pub account_id: Option<i32>,
+    /// The order to cancel.
+    pub order_id: i32,
+}
+
+fn decimal(field: &str, s: &str) -> autoshares::Result<Decimal> {
+    Decimal::from_str_exact(s.trim()).map_err(|e| autoshares::Error::Validation {
+        field: field.into(),
+        message: format!("`{s}` is not a decimal number: {e}"),
+    })
+}
+
+/// The order body of an [`OrderInput`], checked by core's rules (no `ClientId` yet: that is set once, at the
+/// preview, and the placed order keeps it).
+fn build_order(o: &OrderInput) -> autoshares::Result<CreateOrder> {
+    let side = match o.side {
+        SideInput::Buy => OrderSide::Buy,
+        SideInput::Sell => OrderSide::Sell,
+        SideInput::SellShort => OrderSide::SellShort,
+        SideInput::BuyToCover => OrderSide::BuyToCover,
+    };
+    let symbol = o.symbol.trim().to_ascii_uppercase();
+    let q = decimal("quantity", &o.quantity)?;
+    let limit = o
+        .limit_price
+        .as_deref()
+        .map(|p| decimal("limit_price", p))
+        .transpose()?;
+    let stop = o
+        .stop_price
+        .as_deref()
+        .map(|p| decimal("stop_price", p))
+        .transpose()?;
+    let missing = |field: &str| autoshares::Error::Validation {
+        field: field.into(),
+        message: format!("a {:?} order needs {field}", o.order_type),
+    };
+    let request = match o.order_type {
+        OrderTypeInput::Market => OrderRequest::market(symbol, side, q),
+        OrderTypeInput::Limit => OrderRequest::limit(
+            symbol,
+            side,
+            q,
+            limit.ok_or_else(|| missing("limit_price"))?,
+        ),
+        OrderTypeInput::Stop => {
+            OrderRequest::stop(symbol, side, q, stop.ok_or_else(|| missing("stop_price"))?)
+        }
+        OrderTypeInput::StopLimit => OrderRequest::stop_limit(
+            symbol,
+            side,
+            q,
+            stop.ok_or_else(|| missing("stop_price"))?,
+            limit.ok_or_else(|| missing("limit_price"))?,
+        ),
+    };
+    let tif = match o.time_in_force.unwrap_or(TimeInForceInput::Day) {
+        TimeInForceInput::Day => TimeInForce::Day,
+        TimeInForceInput::GoodTillCancel => TimeInForce::GoodTillCancel,
+        TimeInForceInput::ImmediateOrCancel => TimeInForce::ImmediateOrCancel,
+        TimeInForceInput::FillOrKill => TimeInForce::FillOrKill,
+    };
+    request.time_in_force(tif).build()
+}
+
+impl AutoSharesMcp {
+    /// A server over `client`; order tools work against live only when `live`.
+    pub fn new(client: Client, live: bool, ttl: Duration) -> Self {
+        AutoSharesMcp {
+            client,
+            live,
+            ttl,
+            previews: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn config(&self) -> &Config {
+        self.client.config()
+    }
+
+    /// `Some(refusal)` when order tools may not run here.
+    fn live_refusal(&self) -> Option<CallToolResult> {
+        (self.config().environment() == Environment::Live && !self.live).then(|| {
+            tool_error(
+                "CONFIG",
+                "live trading is disabled: this server talks to the live environment and was not started with --live",
+            )
+        })
+    }
+
+    async fn account(&self, account: Option<i32>) -> autoshares::Result<i32> {
+        match account {
+            Some(a) => Ok(a),
+            None => self
+                .client
+                .accounts()
+                .mine()
+                .await?
+                .first()
+                .map(|a| a.id)
+                .ok_or_else(|| autoshares::Error::Validation {
+                    field: "account_id".into(),
+                    message: "this user has no trading account".into(),
+                }),
+        }
+    }
+
+    fn issue(&self, action: Action) -> (String, u64) {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut previews = self.previews.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        previews.retain(|_, p| p.expires > now);
+        previews.insert(
+            id.clone(),
+            Pending {
+                action,
+                expires: now + self.ttl,
+            },
+        );
+        (id, self.ttl.as_secs())
+    }
+
+    /// Takes the preview `id` if it exists, is unexpired and `matches`; it is used up only then.
+    fn redeem(
+        &self,
+        id: Option<&str>,
+        tool: &str,
+        matches: impl Fn(&Action) -> bool,
+    ) -> Result<Action, CallToolResult> {
+        let refuse = |m: String| tool_error("VALIDATION", format!("invalid `preview_id`: {m}"));
+        let id = id.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            refuse(format!(
+                "{tool} needs the preview_id of a preceding preview of exactly this request"
+            ))
+        })?;
+        let mut previews = self.previews.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(pending) = previews.get(id) else {
+            return Err(refuse(format!(
+                "`{id}` was not issued by this server, or was already used"
+            )));
+        };
+        if pending.expires <= Instant::now() {
+            previews.remove(id);
+            return Err(refuse(format!("`{id}` has expired; preview again")));
+        }
+        if !matches(&pending.action) {
+            return Err(refuse(format!(
+                "`{id}` was issued for a different request; preview this one first"
+            )));
+        }
+        Ok(previews
+            .remove(id)
+            .map(|p| p.action)
+            .expect("checked above"))
+    }
+}
+
+#[tool_router]
+impl AutoSharesMcp {
+    /// The user's trading accounts.
+    #[tool(
+        description = "The logged-in user's trading accounts (id, clearing account, margin type, paper or not)."
+    )]
+    async fn accounts(&self) -> Result<CallToolResult, McpError> {
+        answer(self.client.accounts().mine().await)
+    }
+
+    #[tool(description = "Balances and buying power of a trading account (decimal values by key).")]
+    async fn balances(
+        &self,
+        Parameters(input): Parameters<AccountInput>,
+    ) -> Result<CallToolResult, McpError> {
+        let r = async {
+            let account = self.account(input.account_id).await?;
+            self.client.accounts().balance(account).await
+        };
+        answer(r.await)
+    }
+
+    #[tool(description = "Open positions of a trading account.")]
+    async fn positions(
+        &self,
+        Parameters(input): Parameters<AccountInput>,
+    ) -> Result<CallToolResult, McpError> {
+        let r = async {
+            let account = self.account(input.account_id).await?;
+            self.client
+                .positions()
+                .list(account)
+                .page_size(100)
+                .stream()
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        answer(r.await)
+    }
+
+    #[tool(description = "Orders of a trading account, newest first.")]
+    async fn orders(
+        &self,
+        Parameters(input): Parameters<ListInput>,
+    ) -> Result<CallToolResult, McpError> {
+        let r = async {
+            let account = self.account(input.account_id).await?;
+            let limit = input.limit.unwrap_or(50);
+            self.client
+                .orders()
+                .list(account)
+                .sort(Sort::descending("CreateDate"))
+                .page_size(100)
+                .stream()
+                .take(limit)
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        answer(r.await)
+    }
+
+    #[tool(
+        description = "Transactions (fills, fees, cash movements) of a trading account, newest first."
+    )]
+    async fn transactions(
+        &self,
+        Parameters(input): Parameters<ListInput>,
+    ) -> Result<CallToolResult, McpError> {
+        let r = async {
+            let account = self.account(input.account_id).await?;
+            let limit = input.limit.unwrap_or(50);
+            self.client
+                .transactions()
+                .list(account)
+                .sort(Sort::descending("Date"))
+                .page_size(100)
+                .stream()
+                .take(limit)
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        answer(r.await)
+    }
+
+    #[tool(
+        description = "Current Level I quotes (bid, ask, last, change, volume) of one or more symbols."
+    )]
+    async fn quotes(
+        &self,
+        Parameters(input): Parameters<QuotesInput>,
+    ) -> Result<CallToolResult, McpError> {
+        answer(
+            self.client
+                .quote_snapshot(input.symbols, crate::reads::QUOTE_TIMEOUT)
+                .await,
+        )
+    }
+
+    #[tool(
+        description = "The option chain of an underlying, grouped by expiration, optionally one expiration and N strikes either side of the central strike."
+    )]
+    async fn option_chain(
+        &self,
+        Parameters(input): Parameters<ChainInput>,
+    ) -> Result<CallToolResult, McpError> {
+        let mut request = self.client.securities().option_chain(input.symbol);
+        let mut filter: Option<autoshares::filter::Filter> = None;
+        if let Some(date) = input.expiration {
+            let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+            filter = Some(autoshares::filter::Filter::eq("Expiration", midnight));
+        }
+        if let Some(n) = input.range {
+            let f = autoshares::filter::Filter::eq("Range", i64::from(n));
+            filter = Some(match filter {
+                Some(e) => e.and(f),
+                None => f,
+            });
+        }
+        if let Some(f) = filter {
+            request = request.filter(f);
+        }
+        answer(request.await)
+    }
+
+    #[tool(
+        description = "Price history (candles: open, high, low, close, volume) of a symbol, with indicators the API computes over the same candles (signatures such as \"SMA|1D|false|10\")."
+    )]
+    async fn bars(
+        &self,
+        Parameters(input): Parameters<BarsInput>,
+    ) -> Result<CallToolResult, McpError> {
+        if let Err(m) = crate::args::parse_period(&input.period) {
+            return Ok(tool_error("VALIDATION", format!("invalid `period`: {m}")));
+        }
+        let mut request =
+            crate::reads::bars_request(&input.symbol, &input.period, input.count.unwrap_or(20));
+        request.indicators_history_settings = input
+            .indicators
+            .iter()
+            .map(|s| IndicatorHistoryRequestSettings {
+                signature: Some(s.clone()),
+                ..Default::default()
+            })
+            .collect();
+        match self.client.history().bars(request).await {
+            Ok(h) => {
+                let indicators: Vec<_> = input
+                    .indicators
+                    .iter()
+                    .zip(h.indicators_history.iter())
+                    .map(|(sig, series)| json!({ "signature": sig, "values": series }))
+                    .collect();
+                ok_json(&json!({
+                    "symbol": input.symbol,
+                    "period": input.period,
+                    "bars": h.security_history.into_iter().flatten().collect::<Vec<_>>(),
+                    "indicators": indicators,
+                }))
+            }
+            Err(e) => Ok(sdk_error(e)),
+        }
+    }
+
+    #[tool(description = "The user's watchlists with their symbols.")]
+    async fn watchlists(&self) -> Result<CallToolResult, McpError> {
+        answer(self.client.watchlists().list(UserRef::Me, true).await)
+    }
+
+    #[tool(description = "The user's price alerts.")]
+    async fn alerts(&self) -> Result<CallToolResult, McpError> {
+        answer(crate::reads::read_alerts(&self.client).await)
+    }
+
+    #[tool(
+        description = "Step 1 of placing an order: checks it, asks the server for its preview (cost, commission, margin) and returns a preview_id valid for exactly this order. Show the preview to the user before place_order."
+    )]
+    async fn preview_order(
+        &self,
+        Parameters(input): Parameters<OrderInput>,
+    ) -> Result<CallToolResult, McpError> {
+        if let Some(refusal) = self.live_refusal() {
+            return Ok(refusal);
+        }
+        let order = match build_order(&input) {
+            Ok(o) => o,
+            Err(e) => return Ok(sdk_error(e)),
+        };
+        let account_id = match self.account(input.account_id).await {
+            Ok(a) => a,
+            Err(e) => return Ok(sdk_error(e)),
+        };
+        let preview = match self
+            .client
+            .orders()
+            .preview(account_id, order.clone())
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => return Ok(sdk_error(e)),
+        };
+        if preview.is_successful == Some(false) {
+            return Ok(tool_error(
+                "API",
+                format!(
+                    "the server refused this order in preview: {} {}",
+                    preview.error_description.as_deref().unwrap_or(""),
+                    preview.error_description_text.as_deref().unwrap_or("")
+                ),
+            ));
+        }
+        let (preview_id, ttl) = self.issue(Action::Place {
+            account_id,
+            order: order.clone(),
+        });
+        ok_json(&json!({
+            "preview_id": preview_id,
+            "expires_in_seconds": ttl,
+            "environment": self.config().environment().name(),
+            "account_id": account_id,
+            "request": order,
+            "preview": preview,
+        }))
+    }
+
+    #[tool(
+        description = "Step 2: places an order previewed with preview_order. Needs its preview_id and exactly the same order; each preview_id places at most one order."
+    )]
+    async fn place_order(
+        &self,
+        Parameters(input): Parameters<PlaceInput>,
+    ) -> Result<CallToolResult, McpError> {
+        if let Some(refusal) = self.live_refusal() {
+            return Ok(refusal);
+        }
+        let order = match build_order(&input.order) {
+            Ok(o) => o,
+            Err(e) => return Ok(sdk_error(e)),
+        };
+        let action = self.redeem(input.preview_id.as_deref(), "place_order", |a| match a {
+            Action::Place {
+                account_id,
+                order: previewed,
+            } => {
+                input.order.account_id.is_none_or(|id| id == *account_id)
+                    && CreateOrder {
+                        client_id: previewed.client_id.clone(),
+                        ..order.clone()
+                    } == *previewed
+            }
+            Action::Cancel { .. } => false,
+        });
+        let (account_id, order) = match action {
+            Ok(Action::Place { account_id, order }) => (account_id, order),
+            Ok(Action::Cancel { .. }) => unreachable!("matched a place"),
+            Err(refusal) => return Ok(refusal),
+        };
+        answer(self.client.orders().place(account_id, order).await)
+    }
+
+    #[tool(
+        description = "Step 1 of cancelling an order: shows the order as it is now and returns a preview_id for cancel_order."
+    )]
+    async fn preview_cancel(
+        &self,
+        Parameters(input): Parameters<CancelPreviewInput>,
+    ) -> Result<CallToolResult, McpError> {
+        if let Some(refusal) = self.live_refusal() {
+            return Ok(refusal);
+        }
+        let r = async {
+            let account_id = self.account(input.account_id).await?;
+            let order = self.client.orders().get(account_id, input.order_id).await?;
+            Ok::<_, autoshares::Error>((account_id, order))
+        };
+        let (account_id, order) = match r.await {
+            Ok(x) => x,
+            Err(e) => return Ok(sdk_error(e)),
+        };
+        let (preview_id, ttl) = self.issue(Action::Cancel {
+            account_id,
+            order_id: input.order_id,
+        });
+        ok_json(&json!({
+            "preview_id": preview_id,
+            "expires_in_seconds": ttl,
+            "environment": self.config().environment().name(),
+            "account_id": account_id,
+            "order": order,
+        }))
+    }
+
+    #[tool(
+        description = "Step 2: cancels an order previewed with preview_cancel. Needs its preview_id and the same order id."
+    )]
+    async fn cancel_order(
+        &self,
+        Parameters(input): Parameters<CancelInput>,
+    ) -> Result<CallToolResult, McpError> {
+        if let Some(refusal) = self.live_refusal() {
+            return Ok(refusal);
+        }
+        let action = self.redeem(input.preview_id.as_deref(), "cancel_order", |a| match a {
+            Action::Cancel {
+                account_id,
+                order_id,
+            } => *order_id == input.order_id && input.account_id.is_none_or(|id| id == *account_id),
+            Action::Place { .. } => false,
+        });
+        let (account_id, order_id) = match action {
+            Ok(Action::Cancel {
+                account_id,
+                order_id,
+            }) => (account_id, order_id),
+            Ok(Action::Place { .. }) => unreachable!("matched a cancel"),
+            Err(refusal) => return Ok(refusal),
+        };
+        match self.client.orders().cancel(account_id, order_id).await {
+            Ok(()) => ok_json(&json!({ "cancelled": order_id, "account_id": account_id })),
+            Err(e) => Ok(sdk_error(e)),
+        }
+    }
+}
+
+#[tool_handler]
+impl ServerHandler for AutoSharesMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("autoshares", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+}
+
+/// `autoshares mcp`: serves until the client closes standard input.
+pub async fn serve(ctx: &Ctx, args: &McpArgs) -> CliResult {
+    let mut sandbox = None;
+    let client = if args.sandbox {
+        let sb = autoshares_sandbox::Sandbox::start().await?;
+        let trader = sb
+            .user("trader")
+            .ok_or_else(|| CliError::Other("the sandbox has no `trader`".into()))?;
+        eprintln!(
+            "autoshares mcp: in-process sandbox at {} (user {})",
+            sb.url(),
+            trader.username
+        );
+        let client = Client::builder()
+            .config(Config::sandbox(&sb.url(), sb.app_key())?)
+            .login(PasswordLogin::new(trader.username, trader.password))
+            .build()?;
+        sandbox = Some(sb);
+        client
+    } else {
+        ctx.client()?
+    };
+    let server = AutoSharesMcp::new(
+        client,
+        args.live,
+        Duration::from_secs(args.preview_ttl.max(1)),
+    );
+    let service = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| CliError::Other(format!("MCP initialization failed: {e}")))?;
+    let _ = service.waiting().await;
+    if let Some(sb) = sandbox {
+        sb.shutdown().await;
+    }
+    Ok(())
+}

@@ -1,0 +1,306 @@
+//! The read-only commands: accounts, balances, quote, chain, bars, positions, transactions, watchlists, alerts.
+//! Each is one core call (or a page stream) and a table; `--json` prints the core models.
+
+use std::time::Duration;
+
+use autoshares::filter::Filter;
+use autoshares::models::{ChartHistoryRequest, SecurityHistoryRequestSettings, SecuritySignature};
+use autoshares::paging::Sort;
+use autoshares::{Client, UserRef};
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use indicatif::ProgressBar;
+
+use crate::context::{spinner, Ctx};
+use crate::exit::CliResult;
+use crate::output::{opt, opt_date, opt_time, Table};
+
+/// How long `quote` waits for every symbol's first quote.
+pub const QUOTE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `autoshares accounts`.
+pub async fn accounts(ctx: &Ctx) -> CliResult {
+    let client = ctx.client()?;
+    let accounts = client.accounts().mine().await?;
+    ctx.out.show(&accounts, || {
+        let mut t = Table::new([
+            "ID", "ACCOUNT", "ALIAS", "MARGIN", "ACCESS", "CURRENCY", "PAPER",
+        ]);
+        for a in &accounts {
+            t.row([
+                a.id.to_string(),
+                opt(&a.clearing_account),
+                opt(&a.alias),
+                opt(&a.margin_type),
+                opt(&a.access_type),
+                opt(&a.currency),
+                if a.is_paper() { "yes" } else { "no" }.to_string(),
+            ]);
+        }
+        t
+    })
+}
+
+/// `autoshares balances`.
+pub async fn balances(ctx: &Ctx, account: Option<i32>) -> CliResult {
+    let client = ctx.client()?;
+    let account = ctx.account(&client, account).await?;
+    let balance = client.accounts().balance(account).await?;
+    ctx.out.show(&balance, || {
+        let mut t = Table::new(["BALANCE", "VALUE"]);
+        for (key, value) in &balance.values {
+            t.row([key.clone(), value.to_string()]);
+        }
+        t
+    })
+}
+
+/// `autoshares quote`.
+pub async fn quote(ctx: &Ctx, symbols: &[String]) -> CliResult {
+    let client = ctx.client()?;
+    let bar = spinner(format!("waiting for quotes of {}", symbols.join(", ")));
+    let quotes = client
+        .quote_snapshot(symbols.iter().cloned(), QUOTE_TIMEOUT)
+        .await;
+    bar.finish_and_clear();
+    let quotes = quotes?;
+    ctx.out.show(&quotes, || {
+        let mut t = Table::new(["SYMBOL", "BID", "ASK", "LAST", "CHANGE", "VOLUME"]);
+        for q in &quotes {
+            t.row([
+                opt(&q.symbol),
+                opt(&q.bid),
+                opt(&q.ask),
+                opt(&q.last),
+                opt(&q.change),
+                opt(&q.volume),
+            ]);
+        }
+        t
+    })
+}
+
+/// `autoshares chain`.
+pub async fn chain(
+    ctx: &Ctx,
+    symbol: &str,
+    expiration: Option<NaiveDate>,
+    range: Option<u32>,
+) -> CliResult {
+    let client = ctx.client()?;
+    let mut filter: Option<Filter> = None;
+    if let Some(date) = expiration {
+        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        filter = Some(Filter::eq("Expiration", midnight));
+    }
+    if let Some(n) = range {
+        let f = Filter::eq("Range", i64::from(n));
+        filter = Some(match filter {
+            Some(e) => e.and(f),
+            None => f,
+        });
+    }
+    let mut request = client.securities().option_chain(symbol);
+    if let Some(f) = filter {
+        request = request.filter(f);
+    }
+    let chain = request.await?;
+    ctx.out.show(&chain, || {
+        let mut t = Table::new(["EXPIRATION", "STRIKE", "TYPE", "SYMBOL", "CENTRAL"]);
+        for e in &chain.expirations {
+            for o in &e.options {
+                t.row([
+                    opt_date(&e.expiration),
+                    opt(&o.strike_price),
+                    opt(&o.option_type),
+                    opt(&o.symbol),
+                    if o.strike_price.is_some() && o.strike_price == e.central_strike {
+                        "*"
+                    } else {
+                        ""
+                    }
+                    .to_string(),
+                ]);
+            }
+        }
+        t
+    })
+}
+
+/// The request of `count` candles of `period` up to now.
+pub fn bars_request(symbol: &str, period: &str, count: u32) -> ChartHistoryRequest {
+    ChartHistoryRequest {
+        security: Some(SecuritySignature {
+            symbol: Some(symbol.to_string()),
+            ..Default::default()
+        }),
+        security_history_settings: Some(SecurityHistoryRequestSettings {
+            end_date: Some(chrono::Utc::now()),
+            candles_count: Some(count.clamp(1, 5000) as i32),
+            period: Some(period.to_string()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// `autoshares bars`.
+pub async fn bars(ctx: &Ctx, symbol: &str, period: &str, count: u32) -> CliResult {
+    let client = ctx.client()?;
+    let history = client
+        .history()
+        .bars(bars_request(symbol, period, count))
+        .await?;
+    let candles: Vec<_> = history.security_history.into_iter().flatten().collect();
+    ctx.out.show(&candles, || {
+        let mut t = Table::new(["TIME", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME"]);
+        for c in &candles {
+            t.row([
+                opt_time(&c.date_time.or(c.time)),
+                opt(&c.open),
+                opt(&c.high),
+                opt(&c.low),
+                opt(&c.close),
+                opt(&c.volume),
+            ]);
+        }
+        t
+    })
+}
+
+/// `autoshares positions`.
+pub async fn positions(ctx: &Ctx, account: Option<i32>) -> CliResult {
+    let client = ctx.client()?;
+    let account = ctx.account(&client, account).await?;
+    let positions: Vec<_> = client
+        .positions()
+        .list(account)
+        .page_size(100)
+        .stream()
+        .try_collect()
+        .await?;
+    ctx.out.show(&positions, || {
+        let mut t = Table::new([
+            "SYMBOL",
+            "QUANTITY",
+            "AVG PRICE",
+            "COST BASIS",
+            "UNREALIZED P/L",
+        ]);
+        for p in &positions {
+            t.row([
+                opt(&p.symbol),
+                opt(&p.quantity),
+                opt(&p.average_open_price),
+                opt(&p.cost_basis),
+                opt(&p.unrealized_profit_loss),
+            ]);
+        }
+        t
+    })
+}
+
+/// Collects up to `limit` items of a page stream, with a counter on a terminal.
+pub async fn collect<T, S>(stream: S, limit: usize, what: &str) -> CliResult<Vec<T>>
+where
+    S: futures::Stream<Item = autoshares::Result<T>>,
+{
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(format!("reading {what}"));
+    let mut items = Vec::new();
+    futures::pin_mut!(stream);
+    while items.len() < limit {
+        match stream.try_next().await? {
+            Some(item) => {
+                items.push(item);
+                bar.set_position(items.len() as u64);
+                bar.tick();
+            }
+            None => break,
+        }
+    }
+    bar.finish_and_clear();
+    Ok(items)
+}
+
+/// `autoshares transactions`.
+pub async fn transactions(ctx: &Ctx, account: Option<i32>, limit: usize) -> CliResult {
+    let client = ctx.client()?;
+    let account = ctx.account(&client, account).await?;
+    let stream = client
+        .transactions()
+        .list(account)
+        .sort(Sort::descending("Date"))
+        .page_size(100)
+        .stream();
+    let items = collect(stream, limit, "transactions").await?;
+    ctx.out.show(&items, || {
+        let mut t = Table::new(["ID", "DATE", "TYPE", "SYMBOL", "QUANTITY", "PRICE", "VALUE"]);
+        for x in &items {
+            t.row([
+                opt(&x.id),
+                opt_time(&x.date),
+                opt(&x.r#type),
+                opt(&x.symbol),
+                opt(&x.quantity),
+                opt(&x.price),
+                opt(&x.value),
+            ]);
+        }
+        t
+    })
+}
+
+/// `autoshares watchlists`.
+pub async fn watchlists(ctx: &Ctx) -> CliResult {
+    let client = ctx.client()?;
+    let lists = client.watchlists().list(UserRef::Me, true).await?;
+    ctx.out.show(&lists, || {
+        let mut t = Table::new(["ID", "NAME", "SYMBOLS"]);
+        for w in &lists {
+            let symbols: Vec<String> = w
+                .security_list
+                .iter()
+                .filter_map(|s| s.symbol.clone())
+                .collect();
+            t.row([opt(&w.id), opt(&w.name), symbols.join(" ")]);
+        }
+        t
+    })
+}
+
+/// `autoshares alerts`.
+pub async fn alerts(ctx: &Ctx) -> CliResult {
+    let client = ctx.client()?;
+    let alerts = read_alerts(&client).await?;
+    ctx.out.show(&alerts, || {
+        let mut t = Table::new(["ID", "SYMBOL", "CONDITION", "STATE", "EXPIRES"]);
+        for a in &alerts {
+            t.row([
+                opt(&a.id),
+                opt(&a.symbol),
+                format!(
+                    "{} {} {}",
+                    opt(&a.field),
+                    opt(&a.operator),
+                    opt(&a.argument)
+                ),
+                opt(&a.state),
+                opt_time(&a.expiration_date),
+            ]);
+        }
+        t
+    })
+}
+
+/// Every price alert of the logged-in user.
+pub async fn read_alerts(
+    client: &Client,
+) -> autoshares::Result<Vec<autoshares::models::PriceAlertInfo>> {
+    client
+        .price_alerts()
+        .list(UserRef::Me)
+        .stream()
+        .try_collect()
+        .await
+}
