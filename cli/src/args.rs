@@ -315,11 +315,13 @@ mod tests {
     fn prices_stay_exact_and_periods_are_checked() {
         assert_eq!(parse_decimal("187.25").unwrap().to_string(), "187.25");
         assert_eq!(
-            parse_decimal("0.1000000000000000055511151231257827")
+            parse_decimal("0.1000000000000000055511151231")
                 .unwrap()
                 .scale(),
-            34
+            28
         );
+        // More digits than a decimal holds: refused, never rounded.
+        assert!(parse_decimal("0.1000000000000000055511151231257827").is_err());
         assert!(parse_decimal("abc").is_err());
         assert!(parse_period("1D").is_ok() && parse_period("15m").is_ok());
         assert!(

@@ -3,7 +3,7 @@
 //! argument is checked before anything is sent: prices are exact decimals from the argument's text, and the
 //! body goes through core's order rules (`OrderRequest::build`, `validate_modify`).
 
-use autoshares::models::{CreateOrder, ModifyOrder, Order, OrderSide, TimeInForce};
+use autoshares::models::{CreateOrder, ModifyOrder, Order, OrderSide, OrderType, TimeInForce};
 use autoshares::orders::OrderRequest;
 use autoshares::paging::Sort;
 use autoshares::{Client, Config, Environment};
@@ -191,12 +191,21 @@ pub async fn replace(ctx: &Ctx, args: &ReplaceArgs) -> CliResult {
     live_guard(client.config(), &args.confirm)?;
     let account = ctx.account(&client, args.account.account).await?;
     let current = client.orders().get(account, args.order_id).await?;
+    // Unchanged values are carried over; the server reports prices an order type does not use as 0.
+    let kind = current.r#type.clone();
+    let (uses_price, uses_stop) = match kind {
+        Some(OrderType::Limit) => (true, false),
+        Some(OrderType::Stop) => (false, true),
+        Some(OrderType::StopLimit) => (true, true),
+        _ => (false, false),
+    };
+    let kept = |used: bool, d: Option<rust_decimal::Decimal>| d.filter(|d| used && !d.is_zero());
     let modify = ModifyOrder {
         id: args.order_id,
-        r#type: current.r#type.clone(),
+        r#type: kind,
         quantity: args.quantity.or(current.quantity),
-        price: args.limit.or(current.price),
-        stop_price: args.stop.or(current.stop_price),
+        price: args.limit.or(kept(uses_price, current.price)),
+        stop_price: args.stop.or(kept(uses_stop, current.stop_price)),
         time_in_force: current.time_in_force.clone(),
         ..Default::default()
     };
