@@ -41,7 +41,10 @@ same order. Preview ids are single use and expire. Errors start with the SDK's e
 /// A previewed action waiting for its confirmation.
 #[derive(Debug, Clone, PartialEq)]
 enum Action {
-    Place { account_id: i32, order: CreateOrder },
+    Place {
+        account_id: i32,
+        order: Box<CreateOrder>,
+    },
     Cancel { account_id: i32, order_id: i32 },
 }
 
@@ -207,7 +210,6 @@ pub struct OrderInput {
 pub struct PlaceInput {
     /// The preview_id returned by preview_order for exactly this order.
     #[schemars(required)]
-    #[serde(default)]
     pub preview_id: Option<String>,
     /// The order, exactly as previewed.
     #[serde(flatten)]
@@ -229,7 +231,6 @@ pub struct CancelPreviewInput {
 pub struct CancelInput {
     /// The preview_id returned by preview_cancel for this order.
     #[schemars(required)]
-    #[serde(default)]
     pub preview_id: Option<String>,
     /// Trading account id; default: the user's first account.
     #[serde(default)]
@@ -602,7 +603,7 @@ impl AutoSharesMcp {
         }
         let (preview_id, ttl) = self.issue(Action::Place {
             account_id,
-            order: order.clone(),
+            order: Box::new(order.clone()),
         });
         ok_json(&json!({
             "preview_id": preview_id,
@@ -637,7 +638,7 @@ impl AutoSharesMcp {
                     && CreateOrder {
                         client_id: previewed.client_id.clone(),
                         ..order.clone()
-                    } == *previewed
+                    } == **previewed
             }
             Action::Cancel { .. } => false,
         });
@@ -646,7 +647,7 @@ impl AutoSharesMcp {
             Ok(Action::Cancel { .. }) => unreachable!("matched a place"),
             Err(refusal) => return Ok(refusal),
         };
-        answer(self.client.orders().place(account_id, order).await)
+        answer(self.client.orders().place(account_id, *order).await)
     }
 
     #[tool(

@@ -259,7 +259,7 @@ async fn orders_are_shown_confirmed_placed_exactly_and_cancelled() {
         list.as_array()
             .unwrap()
             .iter()
-            .any(|o| o["Id"].to_string() == id),
+            .any(|o| o["Id"].as_i64().map(|i| i.to_string()) == Some(id.clone())),
         "{list}"
     );
 
