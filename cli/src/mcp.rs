@@ -45,7 +45,10 @@ enum Action {
         account_id: i32,
         order: Box<CreateOrder>,
     },
-    Cancel { account_id: i32, order_id: i32 },
+    Cancel {
+        account_id: i32,
+        order_id: i32,
+    },
 }
 
 #[derive(Debug)]
