@@ -49,11 +49,6 @@ tmux:
 	@command -v tmux >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; } \
 		|| echo "tmux is missing and cannot be installed here: the CLI stream test will be skipped"; }
 
-# The `autoshares mcp` server through a client no one here wrote: the official MCP Python SDK (`mcp`, in .venv).
-test-cli: $(VENV)/.mcp-installed
-	$(CARGO) build -q -p autoshares-cli
-	$(UNSET_ENV) AUTOSHARES_BIN=target/debug/autoshares $(VENV_PY) -m pytest -q tests/mcp
-
 generate:
 	python3 scripts/gen_api.py
 	python3 scripts/gen_node.py
@@ -172,6 +167,12 @@ test-python: python-build
 	$(UNSET_ENV) AUTOSHARES_TEST_EXTRAS=required $(VENV_PY) -m pytest bindings-python/tests
 	for i in 1 2 3 4 5; do $(VENV_PY) -X importtime -c 'import autoshares' 2>&1 | tail -1 | cut -d'|' -f2; done \
 		| sort -n | head -1 | awk '{ printf "import autoshares: %.1f ms (best of 5, -X importtime)\n", $$1 / 1000 }'
+
+# The `autoshares mcp` server through a client no one here wrote: the official MCP Python SDK (`mcp`, in .venv); defined
+# after VENV, which its prerequisite names.
+test-cli: $(VENV)/.mcp-installed
+	$(CARGO) build -q -p autoshares-cli
+	$(UNSET_ENV) AUTOSHARES_BIN=target/debug/autoshares $(VENV_PY) -m pytest -q -p no:asyncio tests/mcp
 
 demo-python: python-build
 	$(UNSET_ENV) $(VENV_PY) examples/python/quickstart.py
