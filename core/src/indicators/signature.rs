@@ -345,7 +345,7 @@ pub enum Study {
     },
 }
 
-/// How a study's parameters are written: `(name, [(field, value)], price-panel overlay)`.
+/// One parameter of a study: its name and value.
 enum Param {
     Period(&'static str, u32),
     Multiplier(&'static str, f64),
@@ -445,6 +445,200 @@ impl Study {
             }
             Study::Obv => vec![],
         }
+    }
+
+    /// A study from its vendor name (any case: `"MACD"`, `"stochrsi"`) and its parameters in signature order
+    /// (periods as whole numbers; an overlay's trailing `0` may be included). The parameters are checked only
+    /// for their number and kind here; [`SignatureBuilder::build`] checks their values.
+    ///
+    /// ```
+    /// use autoshares::indicators::Study;
+    /// assert_eq!(Study::from_parts("macd", &[12.0, 26.0, 9.0])?, Study::Macd { fast: 12, slow: 26, signal: 9 });
+    /// assert_eq!(Study::from_parts("SMA", &[10.0, 0.0])?, Study::Sma { period: 10 });
+    /// assert_eq!(Study::from_parts("RSI", &[14.5]).unwrap_err().field(), Some("signature.period"));
+    /// assert!(Study::from_parts("SAR", &[1.0, 1.0]).is_err());
+    /// # Ok::<(), autoshares::Error>(())
+    /// ```
+    pub fn from_parts(name: &str, params: &[f64]) -> Result<Study> {
+        let template = match name.to_ascii_lowercase().as_str() {
+            "sma" => Study::Sma { period: 0 },
+            "ema" => Study::Ema { period: 0 },
+            "bollinger" => Study::Bollinger {
+                period: 0,
+                deviations: 0.0,
+            },
+            "vwap" => Study::Vwap {
+                period: 0,
+                deviations: 0.0,
+            },
+            "keltnerchannels" => Study::KeltnerChannels {
+                ema_period: 0,
+                atr_period: 0,
+                multiplier: 0.0,
+            },
+            "adx" => Study::Adx { period: 0 },
+            "atr" => Study::Atr { period: 0 },
+            "cmf" => Study::Cmf { period: 0 },
+            "chv" => Study::Chv { period: 0 },
+            "cmo" => Study::Cmo { period: 0 },
+            "eom" => Study::Eom { period: 0 },
+            "bullsbears" => Study::BullsBears { period: 0 },
+            "ewo" => Study::Ewo { fast: 0, slow: 0 },
+            "imi" => Study::Imi { period: 0 },
+            "kvo" => Study::Kvo {
+                fast: 0,
+                slow: 0,
+                signal: 0,
+            },
+            "macd" => Study::Macd {
+                fast: 0,
+                slow: 0,
+                signal: 0,
+            },
+            "momentum" => Study::Momentum { period: 0 },
+            "moneyflow" => Study::MoneyFlow { period: 0 },
+            "obv" => Study::Obv,
+            "ppo" => Study::Ppo {
+                fast: 0,
+                slow: 0,
+                signal: 0,
+            },
+            "po" => Study::Po {
+                fast: 0,
+                slow: 0,
+                signal: 0,
+            },
+            "roc" => Study::Roc { period: 0 },
+            "rsi" => Study::Rsi { period: 0 },
+            "stddev" => Study::StdDev { period: 0 },
+            "stochrsi" => Study::StochRsi {
+                period: 0,
+                k: 0,
+                d: 0,
+            },
+            "stochastic" => Study::Stochastic {
+                period: 0,
+                k: 0,
+                d: 0,
+            },
+            "williamsr" => Study::WilliamsR { period: 0 },
+            _ => {
+                return Err(Error::validation(
+                    "signature",
+                    format!("{name:?} is not an indicator the SDK knows"),
+                ))
+            }
+        };
+        let shape = template.params();
+        let mut args = params;
+        if template.is_overlay() && args.len() == shape.len() + 1 && args.last() == Some(&0.0) {
+            args = &args[..shape.len()];
+        }
+        if args.len() != shape.len() {
+            let names: Vec<&str> = shape
+                .iter()
+                .map(|p| match p {
+                    Param::Period(n, _) | Param::Multiplier(n, _) => *n,
+                })
+                .collect();
+            return Err(Error::validation(
+                "signature",
+                format!(
+                    "{} takes {} parameter(s) ({}), not {}",
+                    template.name(),
+                    shape.len(),
+                    names.join(", "),
+                    params.len()
+                ),
+            ));
+        }
+        let mut ints = Vec::new();
+        let mut reals = Vec::new();
+        for (p, v) in shape.iter().zip(args) {
+            match p {
+                Param::Period(field, _) => {
+                    if !(v.fract() == 0.0 && *v >= 0.0 && *v <= f64::from(u32::MAX)) {
+                        return Err(Error::validation(
+                            format!("signature.{field}"),
+                            format!(
+                                "{} needs a whole number of candles, not {v}",
+                                template.name()
+                            ),
+                        ));
+                    }
+                    ints.push(*v as u32);
+                }
+                Param::Multiplier(_, _) => reals.push(*v),
+            }
+        }
+        let i = |k: usize| ints[k];
+        let r = |k: usize| reals[k];
+        Ok(match template {
+            Study::Sma { .. } => Study::Sma { period: i(0) },
+            Study::Ema { .. } => Study::Ema { period: i(0) },
+            Study::Bollinger { .. } => Study::Bollinger {
+                period: i(0),
+                deviations: r(0),
+            },
+            Study::Vwap { .. } => Study::Vwap {
+                period: i(0),
+                deviations: r(0),
+            },
+            Study::KeltnerChannels { .. } => Study::KeltnerChannels {
+                ema_period: i(0),
+                atr_period: i(1),
+                multiplier: r(0),
+            },
+            Study::Adx { .. } => Study::Adx { period: i(0) },
+            Study::Atr { .. } => Study::Atr { period: i(0) },
+            Study::Cmf { .. } => Study::Cmf { period: i(0) },
+            Study::Chv { .. } => Study::Chv { period: i(0) },
+            Study::Cmo { .. } => Study::Cmo { period: i(0) },
+            Study::Eom { .. } => Study::Eom { period: i(0) },
+            Study::BullsBears { .. } => Study::BullsBears { period: i(0) },
+            Study::Ewo { .. } => Study::Ewo {
+                fast: i(0),
+                slow: i(1),
+            },
+            Study::Imi { .. } => Study::Imi { period: i(0) },
+            Study::Kvo { .. } => Study::Kvo {
+                fast: i(0),
+                slow: i(1),
+                signal: i(2),
+            },
+            Study::Macd { .. } => Study::Macd {
+                fast: i(0),
+                slow: i(1),
+                signal: i(2),
+            },
+            Study::Momentum { .. } => Study::Momentum { period: i(0) },
+            Study::MoneyFlow { .. } => Study::MoneyFlow { period: i(0) },
+            Study::Obv => Study::Obv,
+            Study::Ppo { .. } => Study::Ppo {
+                fast: i(0),
+                slow: i(1),
+                signal: i(2),
+            },
+            Study::Po { .. } => Study::Po {
+                fast: i(0),
+                slow: i(1),
+                signal: i(2),
+            },
+            Study::Roc { .. } => Study::Roc { period: i(0) },
+            Study::Rsi { .. } => Study::Rsi { period: i(0) },
+            Study::StdDev { .. } => Study::StdDev { period: i(0) },
+            Study::StochRsi { .. } => Study::StochRsi {
+                period: i(0),
+                k: i(1),
+                d: i(2),
+            },
+            Study::Stochastic { .. } => Study::Stochastic {
+                period: i(0),
+                k: i(1),
+                d: i(2),
+            },
+            Study::WilliamsR { .. } => Study::WilliamsR { period: i(0) },
+        })
     }
 
     /// Checks the parameters: periods in `1..=`[`MAX_SIGNATURE_PERIOD`], multipliers finite and positive, a
@@ -761,94 +955,14 @@ impl Signature {
                 )))
             }
         };
-        let name = parts[0].to_ascii_lowercase();
-        let args = &parts[3..];
-        let int = |i: usize| -> Result<u32> {
-            args.get(i)
-                .ok_or_else(|| bad(format!("missing parameter {}", i + 1)))?
-                .parse::<u32>()
-                .map_err(|_| bad(format!("parameter {} is not a whole number", i + 1)))
-        };
-        let real = |i: usize| -> Result<f64> {
-            args.get(i)
-                .ok_or_else(|| bad(format!("missing parameter {}", i + 1)))?
-                .parse::<f64>()
-                .map_err(|_| bad(format!("parameter {} is not a number", i + 1)))
-        };
-        let study = match name.as_str() {
-            "sma" => Study::Sma { period: int(0)? },
-            "ema" => Study::Ema { period: int(0)? },
-            "bollinger" => Study::Bollinger {
-                period: int(0)?,
-                deviations: real(1)?,
-            },
-            "vwap" => Study::Vwap {
-                period: int(0)?,
-                deviations: real(1)?,
-            },
-            "keltnerchannels" => Study::KeltnerChannels {
-                ema_period: int(0)?,
-                atr_period: int(1)?,
-                multiplier: real(2)?,
-            },
-            "adx" => Study::Adx { period: int(0)? },
-            "atr" => Study::Atr { period: int(0)? },
-            "cmf" => Study::Cmf { period: int(0)? },
-            "chv" => Study::Chv { period: int(0)? },
-            "cmo" => Study::Cmo { period: int(0)? },
-            "eom" => Study::Eom { period: int(0)? },
-            "bullsbears" => Study::BullsBears { period: int(0)? },
-            "ewo" => Study::Ewo {
-                fast: int(0)?,
-                slow: int(1)?,
-            },
-            "imi" => Study::Imi { period: int(0)? },
-            "kvo" | "macd" | "ppo" | "po" => {
-                let (fast, slow, signal) = (int(0)?, int(1)?, int(2)?);
-                match name.as_str() {
-                    "kvo" => Study::Kvo { fast, slow, signal },
-                    "macd" => Study::Macd { fast, slow, signal },
-                    "ppo" => Study::Ppo { fast, slow, signal },
-                    _ => Study::Po { fast, slow, signal },
-                }
-            }
-            "momentum" => Study::Momentum { period: int(0)? },
-            "moneyflow" => Study::MoneyFlow { period: int(0)? },
-            "obv" => Study::Obv,
-            "roc" => Study::Roc { period: int(0)? },
-            "rsi" => Study::Rsi { period: int(0)? },
-            "stddev" => Study::StdDev { period: int(0)? },
-            "stochrsi" => Study::StochRsi {
-                period: int(0)?,
-                k: int(1)?,
-                d: int(2)?,
-            },
-            "stochastic" => Study::Stochastic {
-                period: int(0)?,
-                k: int(1)?,
-                d: int(2)?,
-            },
-            "williamsr" => Study::WilliamsR { period: int(0)? },
-            _ => {
-                return Err(bad(format!(
-                    "{:?} is not an indicator the SDK knows",
-                    parts[0]
-                )))
-            }
-        };
-        let expected = study.params().len();
-        let extra = &args[expected.min(args.len())..];
-        let trailing_ok = match extra {
-            [] => true,
-            ["0"] => study.is_overlay(),
-            _ => false,
-        };
-        if !trailing_ok {
-            return Err(bad(format!(
-                "{} takes {expected} parameter(s)",
-                study.name()
-            )));
+        let mut params = Vec::with_capacity(parts.len() - 3);
+        for (i, p) in parts[3..].iter().enumerate() {
+            params.push(
+                p.parse::<f64>()
+                    .map_err(|_| bad(format!("parameter {} ({p:?}) is not a number", i + 1)))?,
+            );
         }
+        let study = Study::from_parts(parts[0], &params)?;
         SignatureBuilder::new(period, study)
             .signal_line(signal_line)
             .build()
