@@ -41,7 +41,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::error::{Error, Result};
 use crate::models::{
@@ -1134,7 +1133,7 @@ impl ChartHistory {
                     t,
                     p.values
                         .iter()
-                        .map(|v| v.to_f64().unwrap_or(f64::NAN))
+                        .map(|v| super::local::decimal_to_f64(*v))
                         .collect::<Vec<f64>>(),
                 );
             }
