@@ -131,7 +131,7 @@ demo-node: node-build
 PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
-PY_TOOLS := maturin pytest pytest-asyncio mypy ruff nbclient nbformat ipykernel pyarrow pandas polars mcp
+PY_TOOLS := maturin pytest pytest-asyncio mypy ruff nbclient nbformat ipykernel pyarrow pandas polars mcp ta
 HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 RUFF := $(VENV_PY) -m ruff --config bindings-python/pyproject.toml
 PY_SOURCES := bindings-python/python bindings-python/tests examples/python tests/soak tests/mcp

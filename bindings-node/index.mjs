@@ -13,6 +13,8 @@ export const {
   SandboxStreams,
   MarketStream,
   toDecimal,
+  computeIndicators,
+  indicatorSignature,
   Users,
   Accounts,
   Agreements,

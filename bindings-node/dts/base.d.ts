@@ -76,3 +76,38 @@ export interface MarketStream {
   on(type: 'error', listener: (error: AutoSharesError) => void): this
   on(type: 'end', listener: () => void): this
 }
+
+/** A chart (candle) period: minutes are lower-case `m`, months upper-case `M`. */
+export type ChartPeriod =
+  | '1m' | '2m' | '3m' | '5m' | '10m' | '15m' | '30m' | '1h' | '2h' | '4h' | '1D' | '1W' | '1M' | '3M' | '6M' | '1Y'
+
+/** The indicators the history API computes (`indicatorSignature`'s first argument), by their vendor names. */
+export type IndicatorStudy =
+  | 'SMA' | 'EMA' | 'Bollinger' | 'VWAP' | 'KeltnerChannels' | 'ADX' | 'ATR' | 'CMF' | 'CHV' | 'CMO' | 'EOM'
+  | 'BullsBears' | 'EWO' | 'IMI' | 'KVO' | 'MACD' | 'Momentum' | 'MoneyFlow' | 'OBV' | 'PPO' | 'PO' | 'ROC' | 'RSI'
+  | 'StdDev' | 'StochRSI' | 'Stochastic' | 'WilliamsR'
+
+/** One or more periods (bars) of a one-parameter indicator. */
+export type IndicatorPeriods = number | number[]
+
+/** `MACD`: `true` (12, 26, 9), `[fast, slow, signal]` or `{ fast, slow, signal }`, or a list of them. */
+export type MacdSpec = boolean | [number, number, number] | { fast: number; slow: number; signal: number }
+
+/** Bollinger bands: `true` (20, 2), a period (k = 2), `[period, k]` or `{ period, k? }`, or a list of them. */
+export type BollingerSpec = boolean | number | [number, number] | { period: number; k?: number }
+
+/** VWAP: `true` / `'cumulative'`, `'session'` (reset each UTC day), `{ session: utcOffsetMinutes }`, or a rolling period. */
+export type VwapSpec = boolean | 'cumulative' | 'session' | { session: number } | number
+
+/** What `computeIndicators` computes; columns come out in the order sma, ema, rsi, macd, bollinger, vwap, atr. */
+export interface IndicatorSpec {
+  sma?: IndicatorPeriods
+  ema?: IndicatorPeriods
+  /** Wilder's RSI. */
+  rsi?: IndicatorPeriods
+  macd?: MacdSpec | MacdSpec[]
+  bollinger?: BollingerSpec | BollingerSpec[]
+  vwap?: VwapSpec | VwapSpec[]
+  /** Wilder's ATR. */
+  atr?: IndicatorPeriods
+}

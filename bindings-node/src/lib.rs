@@ -6,6 +6,7 @@
 //! `call.rs` (every Promise: AbortSignal, `close()`, errors with codes), `error.rs` (`AutoSharesError`),
 //! `values.rs` (decimals in and out), `config.rs` + `auth.rs` (`new Client({...})`), `client.rs`, `sandbox.rs`,
 //! `stream.rs` (`client.stream()`: core's `MarketStream` as an async iterator of plain event objects).
+//! `indicators.rs`: `computeIndicators(bars, spec)` and `indicatorSignature(...)` over core's `indicators`.
 //!
 //! Behaviour lives in core; this crate converts arguments, calls core, converts results and maps errors.
 
@@ -21,6 +22,7 @@ mod client;
 mod config;
 mod error;
 mod filter;
+mod indicators;
 mod journal;
 mod models;
 mod paging;

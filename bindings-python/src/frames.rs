@@ -30,6 +30,8 @@ pub enum Data {
     Time(Vec<i64>),
     /// `string`: the offsets (from 0) and the UTF-8 bytes.
     Str(Vec<i32>, Vec<u8>),
+    /// `float64` (computed statistics such as indicators; never money).
+    Float(Vec<f64>),
 }
 
 impl Data {
@@ -40,6 +42,7 @@ impl Data {
             Data::Bool(v) => v.push(false),
             Data::Decimal(v) => v.push(Decimal::ZERO),
             Data::Str(offsets, bytes) => offsets.push(bytes.len() as i32),
+            Data::Float(v) => v.push(0.0),
         }
     }
 
@@ -174,7 +177,7 @@ impl<K, V> Cell for std::collections::BTreeMap<K, V> {
 
 /// A finished column.
 pub struct Column {
-    name: &'static str,
+    name: std::borrow::Cow<'static, str>,
     data: Data,
     valid: Vec<bool>,
 }
@@ -194,7 +197,31 @@ impl Column {
             v.append_to(&mut data);
             valid.push(v.valid());
         }
-        Some(Column { name, data, valid })
+        Some(Column {
+            name: name.into(),
+            data,
+            valid,
+        })
+    }
+
+    /// A `float64` column `name` (`None` is null).
+    pub fn float(name: String, values: &[Option<f64>]) -> Column {
+        let mut data = Vec::with_capacity(values.len());
+        let mut valid = Vec::with_capacity(values.len());
+        for v in values {
+            data.push(v.unwrap_or(0.0));
+            valid.push(v.is_some());
+        }
+        Column {
+            name: name.into(),
+            data: Data::Float(data),
+            valid,
+        }
+    }
+
+    /// The column's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -267,6 +294,10 @@ fn arrow_column(c: Column) -> arrow_c::Column {
             vec![Buffer::from_bytes(&bitmap(v.into_iter(), n))],
         ),
         Data::Str(offsets, bytes) => text(&offsets, &bytes),
+        Data::Float(v) => (
+            "g".to_string(),
+            vec![Buffer::from_bytes(&le(&v, f64::to_le_bytes))],
+        ),
         Data::Decimal(v) => match decimal128(&v) {
             Some((scale, data)) => (format!("d:38,{scale}"), vec![Buffer::from_bytes(&data)]),
             None => {
@@ -285,7 +316,12 @@ fn arrow_column(c: Column) -> arrow_c::Column {
     };
     let mut all = vec![validity];
     all.extend(buffers);
-    arrow_c::Column::new(c.name, &format, n, nulls, all)
+    arrow_c::Column::new(&c.name, &format, n, nulls, all)
+}
+
+/// `columns` (all of `length` rows) as an Arrow table.
+pub fn arrow_table(columns: Vec<Column>, length: usize) -> arrow_c::Table {
+    arrow_c::Table::new(columns.into_iter().map(arrow_column).collect(), length)
 }
 
 /// `rows` as a table: `autoshares._frames.<how>(table)` (`to_arrow`, `to_pandas` or `to_polars`), where `table`
@@ -296,8 +332,7 @@ pub fn table<'py, R: Row>(
     rows: &[&R],
     options: Option<&Bound<'py, pyo3::types::PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let columns = R::columns(rows).into_iter().map(arrow_column).collect();
-    let table = Bound::new(py, arrow_c::Table::new(columns, rows.len()))?;
+    let table = Bound::new(py, arrow_table(R::columns(rows), rows.len()))?;
     py.import("autoshares._frames")?
         .getattr(how)?
         .call((table,), options)

@@ -7,8 +7,9 @@
 //! area getters in `client.rs`. Hand-written: the infrastructure every area uses, `runtime.rs` (shared tokio
 //! runtime, awaitables, interruptible blocking, shutdown), `errors.rs`, `convert.rs` (Decimal, datetime, enums,
 //! request dicts, sort and filter), `model.rs` (the model class macro), `paging.rs` (iterators over every page),
-//! `logging.rs` (tracing to Python logging), `config.rs`, `auth.rs`, `client.rs`, `sandbox.rs` and `stream.rs`
-//! (`client.stream(...)`: core's market stream, its events handed to Python in batches).
+//! `logging.rs` (tracing to Python logging), `config.rs`, `auth.rs`, `client.rs`, `sandbox.rs`, `stream.rs`
+//! (`client.stream(...)`: core's market stream, its events handed to Python in batches) and `indicators.rs`
+//! (`bars.with_indicators(...)`, `compute_indicators`, indicator signatures).
 
 mod api;
 mod arrow_c;
@@ -18,6 +19,7 @@ mod config;
 mod convert;
 mod errors;
 mod frames;
+mod indicators;
 mod journal;
 mod logging;
 mod model;
@@ -53,6 +55,11 @@ mod _native {
 
     #[pymodule_export]
     use super::frames::_rows_table;
+
+    #[pymodule_export]
+    use super::indicators::{
+        _compute_indicators, _indicator_signature, _parse_indicator_signature, BarsWithIndicators,
+    };
 
     #[pymodule_export]
     use super::runtime::{_in_flight, _shutdown};

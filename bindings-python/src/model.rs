@@ -5,7 +5,8 @@
 //! a read-only attribute converted by [`ToPy`](crate::convert::ToPy) on access (so a model costs one Rust struct
 //! until it is read); the class gets `to_dict()`, `==` (core `PartialEq`), a `repr` of the fields that are set,
 //! an HTML table for notebooks and pickling through the core's JSON; the models whose invocation names a `table` of
-//! rows (pages, bars) also get `to_arrow()`, `to_pandas()` and `to_polars()` (`frames.rs`). The invocations are generated
+//! rows (pages, bars) also get `to_arrow()`, `to_pandas()` and `to_polars()` (`frames.rs`), and bars (`with indicators`)
+//! `with_indicators(...)` (`indicators.rs`). The invocations are generated
 //! (`scripts/gen_python.py` writes `models/<area>.rs`); `py_enum!` (in `convert.rs`) maps the core enums to the
 //! `enum.Enum` classes of `autoshares.models`.
 
@@ -88,7 +89,7 @@ macro_rules! py_model {
             $($py:literal => $field:ident),* $(,)?
         }
         redacted { $($secret:literal),* $(,)? }
-        $(table |$ts:ident| $rows:expr)?
+        $(table |$ts:ident| $rows:expr $(, with $bars:ident)?)?
     ) => {
         $(#[$doc])*
         #[pyo3::pyclass(frozen, module = "autoshares.models")]
@@ -185,7 +186,35 @@ macro_rules! py_model {
                     let rows: Vec<_> = $rows.collect();
                     $crate::frames::table(py, "to_polars", &rows, None)
                 }
+                $(
+                    /// The bars with technical indicators computed by the core appended as `float64` columns (null in
+                    /// each indicator's warm-up), as a `BarsWithIndicators` with the same `to_arrow()`, `to_pandas()`
+                    /// and `to_polars()`: `sma=20` or `[10, 50]`, `ema=`, `rsi=` (Wilder), `atr=` (Wilder) likewise;
+                    /// `macd=True` (12, 26, 9) or `(fast, slow, signal)`; `bollinger=True` (20, 2), `period` or
+                    /// `(period, k)`; `vwap=True` (cumulative), `"session"` (reset each UTC day), `("session",
+                    /// utc_offset_minutes)` or `period` (rolling). A list of specs gives one set of columns each.
+                    #[pyo3(signature = (*, sma = None, ema = None, rsi = None, macd = None, bollinger = None, vwap = None, atr = None))]
+                    #[allow(clippy::too_many_arguments)]
+                    fn with_indicators<'py>(
+                        &self,
+                        py: pyo3::Python<'py>,
+                        sma: Option<pyo3::Bound<'py, pyo3::PyAny>>,
+                        ema: Option<pyo3::Bound<'py, pyo3::PyAny>>,
+                        rsi: Option<pyo3::Bound<'py, pyo3::PyAny>>,
+                        macd: Option<pyo3::Bound<'py, pyo3::PyAny>>,
+                        bollinger: Option<pyo3::Bound<'py, pyo3::PyAny>>,
+                        vwap: Option<pyo3::Bound<'py, pyo3::PyAny>>,
+                        atr: Option<pyo3::Bound<'py, pyo3::PyAny>>,
+                    ) -> pyo3::PyResult<$crate::indicators::BarsWithIndicators> {
+                        let _ = stringify!($bars); // `with indicators`: the rows are bars
+                        let $ts = &self.inner;
+                        let rows: Vec<_> = $rows.collect();
+                        let spec = $crate::indicators::Spec { sma, ema, rsi, macd, bollinger, vwap, atr };
+                        $crate::indicators::with_indicators(py, &rows, spec)
+                    }
+                )?
             )?
+
         }
 
         impl $crate::frames::Row for $core {

@@ -27,6 +27,7 @@ mod client;
 pub mod config;
 mod error;
 pub mod filter;
+pub mod indicators;
 pub mod journal;
 pub mod models;
 pub mod order_safety;

@@ -2,9 +2,10 @@
 //! sandbox serves (the last candle of a range ending now closes at the current last price).
 //!
 //! Times are Unix seconds. The simulated market trades around the clock, so every candle is
-//! market data (`IsMarket: true`) whatever `IncludeNonMarketData` says. Indicators computed
-//! exactly from the candles' closes (decimal arithmetic, 6 decimals): `SMA`, `EMA`, `Momentum`
-//! and `ROC`; any other signature gets an empty series (the schema allows it).
+//! market data (`IsMarket: true`) whatever `IncludeNonMarketData` says. Indicators (`SMA`, `EMA`,
+//! `RSI`, `MACD`, `Bollinger`, `VWAP`, `ATR`, `Momentum`, `ROC`) are computed by
+//! [`crate::indicators`] over the candles; any other signature gets an empty series (the schema
+//! allows it).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,6 +16,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use crate::http::{ApiError, Caller};
+use crate::indicators::Study;
 use crate::market::{Bar, Market, Security};
 use crate::orders::{body_object, str_field};
 use crate::state::AppState;
@@ -206,6 +208,11 @@ impl RangeSettings {
         };
         let months = |n: u32| end.checked_sub_months(Months::new(n)).unwrap_or(end);
         let count = (self.candles > 0).then_some(self.candles);
+        // The last candle with any time in it: an `end` on a candle boundary closes the one before.
+        let last = match period.align(end) {
+            a if a == end => period.back(a, 1),
+            a => a,
+        };
         let start = match self.interval {
             -1 => security.added_date,
             -2 => Utc
@@ -221,12 +228,12 @@ impl RangeSettings {
             -10 => months(36),
             -12 => end - Duration::days(3),
             -13 => period.align(Period::Seconds(86_400).align(end)),
-            0 | -11 => period.back(period.align(end), count.unwrap_or(100) - 1),
+            0 | -11 => period.back(last, count.unwrap_or(100) - 1),
             _ if self.start > 0 => at(self.start),
-            _ => period.back(period.align(end), count.unwrap_or(100) - 1),
+            _ => period.back(last, count.unwrap_or(100) - 1),
         };
         let limit = count.unwrap_or(MAX_CANDLES).min(MAX_CANDLES);
-        let earliest = period.back(period.align(end), limit - 1);
+        let earliest = period.back(last, limit - 1);
         let mut t = period.align(start.max(earliest));
         let mut out = Vec::new();
         while t <= end && (out.len() as i64) < limit + 1 {
@@ -263,50 +270,6 @@ pub fn candle_json(b: &Bar) -> Value {
     })
 }
 
-/// An indicator series over closes: `(index of the first candle with a value, values)`, or `None`
-/// for unsupported names.
-pub fn indicator(name: &str, n: usize, closes: &[Decimal]) -> Option<Vec<(usize, Decimal)>> {
-    let n = n.max(1);
-    let mut out = Vec::new();
-    match name.to_ascii_uppercase().as_str() {
-        "SMA" => {
-            for i in n - 1..closes.len() {
-                let sum: Decimal = closes[i + 1 - n..=i].iter().sum();
-                out.push((i, sum / Decimal::from(n as i64)));
-            }
-        }
-        "EMA" => {
-            if closes.len() >= n {
-                let k = Decimal::TWO / Decimal::from(n as i64 + 1);
-                let mut ema: Decimal =
-                    closes[..n].iter().sum::<Decimal>() / Decimal::from(n as i64);
-                out.push((n - 1, ema));
-                for (i, c) in closes.iter().enumerate().skip(n) {
-                    ema += k * (*c - ema);
-                    out.push((i, ema));
-                }
-            }
-        }
-        "MOMENTUM" => {
-            for i in n..closes.len() {
-                out.push((i, closes[i] - closes[i - n]));
-            }
-        }
-        "ROC" => {
-            for i in n..closes.len() {
-                if !closes[i - n].is_zero() {
-                    out.push((
-                        i,
-                        (closes[i] / closes[i - n] - Decimal::ONE) * Decimal::ONE_HUNDRED,
-                    ));
-                }
-            }
-        }
-        _ => return None,
-    }
-    Some(out.into_iter().map(|(i, v)| (i, v.round_dp(6))).collect())
-}
-
 fn security_of<'m>(
     market: &'m Market,
     signature: Option<&Value>,
@@ -326,6 +289,90 @@ fn security_of<'m>(
     market
         .security_by_symbol(symbol.trim())
         .ok_or_else(|| ApiError::conflict(format!("Security '{}' is not found.", symbol.trim())))
+}
+
+/// One indicator of a `history/symbols` request: its points over the candles shown. The indicator's own
+/// range settings (`StartDate`, `EndDate`, `CandlesCount`, `Interval`) apply when it has any, else the
+/// candles'; its period is the signature's (else its `Period`, else the candles'). The series is computed from
+/// the study's warm-up candles before the first one shown (see [`crate::indicators`]).
+fn indicator_series(
+    market: &Market,
+    security: &Security,
+    range: &RangeSettings,
+    period: Period,
+    end: DateTime<Utc>,
+    setting: &Value,
+    field: &str,
+) -> Result<Value, ApiError> {
+    let setting = match setting {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    let signature = setting
+        .get("signature")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let parts: Vec<&str> = signature.split('|').map(str::trim).collect();
+    let bad = |message: String| ApiError::invalid(format!("{field}.Signature"), message);
+    let parse_period = |p: &str| {
+        Period::parse(p).ok_or_else(|| bad(format!("The period '{p}' is not supported.")))
+    };
+    let own_period = match parts.get(1).filter(|p| !p.is_empty()) {
+        Some(p) => Some(parse_period(p)?),
+        None => match setting
+            .get("period")
+            .and_then(Value::as_str)
+            .filter(|p| !p.trim().is_empty())
+        {
+            Some(p) => Some(parse_period(p)?),
+            None => None,
+        },
+    };
+    let study = match Study::parse(
+        parts.first().copied().unwrap_or(""),
+        parts.get(3..).unwrap_or_default(),
+    ) {
+        Ok(Some(study)) => study,
+        Ok(None) => return Ok(Value::Array(Vec::new())),
+        Err(message) => return Err(bad(message)),
+    };
+    let has_range = ["startdate", "enddate", "candlescount", "interval"]
+        .iter()
+        .any(|k| setting.get(*k).is_some_and(|v| !v.is_null()));
+    let mut ind_range = if has_range {
+        let wrapped: Map<String, Value> =
+            [("settings".to_string(), Value::Object(setting.clone()))]
+                .into_iter()
+                .collect();
+        RangeSettings::parse(&wrapped, "settings", field)?
+    } else {
+        range.clone()
+    };
+    let ind_period = own_period.unwrap_or(period);
+    ind_range.period = Some(ind_period);
+    let (_, shown, ind_end) = ind_range.buckets(market, security, period);
+    let end = if has_range { ind_end } else { end };
+    let Some(first) = shown.first() else {
+        return Ok(Value::Array(Vec::new()));
+    };
+    let warm = study.warm_up();
+    let mut all: Vec<DateTime<Utc>> = Vec::with_capacity(warm + shown.len());
+    let mut t = ind_period.back(*first, warm as i64);
+    while t < *first {
+        all.push(t);
+        t = ind_period.next(t);
+    }
+    let skip = all.len();
+    all.extend(shown.iter().copied());
+    let bars = candles(market, security, ind_period, &all, end);
+    let points = study
+        .compute(&bars)
+        .into_iter()
+        .enumerate()
+        .skip(skip)
+        .filter_map(|(i, v)| v.map(|v| json!({"Date": bars[i].time.timestamp(), "Values": v})))
+        .collect();
+    Ok(Value::Array(points))
 }
 
 /// `PUT /v{version}/history/symbols`: candles, indicators and support/resistance of one security.
@@ -353,56 +400,10 @@ async fn symbols(
         .iter()
         .enumerate()
     {
-        let signature = setting
-            .get("signature")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let parts: Vec<&str> = signature.split('|').map(str::trim).collect();
-        let name = parts.first().copied().unwrap_or("");
-        let own_period = match parts.get(1).filter(|p| !p.is_empty()) {
-            Some(p) => Some(Period::parse(p).ok_or_else(|| {
-                ApiError::invalid(
-                    format!("model.IndicatorsHistorySettings[{i}].Signature"),
-                    format!("The period '{p}' is not supported."),
-                )
-            })?),
-            None => None,
-        };
-        let n: usize = parts
-            .get(3)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(10)
-            .clamp(1, 500);
-        let ind_period = own_period.unwrap_or(period);
-        // Warm-up candles before the first displayed one, so every displayed candle has a value.
-        let ind_range = RangeSettings {
-            period: Some(ind_period),
-            ..range.clone()
-        };
-        let (_, shown, _) = ind_range.buckets(market, security, period);
-        let series = match shown.first() {
-            Some(first) => {
-                let warm_start = ind_period.back(*first, n as i64);
-                let mut all: Vec<DateTime<Utc>> = Vec::new();
-                let mut t = warm_start;
-                while t < *first {
-                    all.push(t);
-                    t = ind_period.next(t);
-                }
-                let warm = all.len();
-                all.extend(shown.iter().copied());
-                let bars = candles(market, security, ind_period, &all, end);
-                let closes: Vec<Decimal> = bars.iter().map(|b| b.close).collect();
-                indicator(name, n, &closes)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|(i, _)| *i >= warm)
-                    .map(|(i, v)| json!({"Date": bars[i].time.timestamp(), "Values": [dec(v)]}))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        indicators.push(Value::Array(series));
+        let field = format!("model.IndicatorsHistorySettings[{i}]");
+        indicators.push(indicator_series(
+            market, security, &range, period, end, setting, &field,
+        )?);
     }
     let support = bars.iter().map(|b| b.low).min().unwrap_or_default();
     let resistance = bars.iter().map(|b| b.high).max().unwrap_or_default();

@@ -56,6 +56,7 @@ pub mod faults;
 pub mod filter;
 pub mod history;
 pub mod http;
+pub mod indicators;
 pub mod ipo;
 pub mod listing;
 pub mod logo;

@@ -195,7 +195,8 @@ async fn bars_agree_with_quotes_and_indicators_are_exact() {
     let body = json!({
         "Security": {"Symbol": "AAPL"},
         "SecurityHistorySettings": {"Period": "1h", "Interval": 0, "CandlesCount": 24},
-        "IndicatorsHistorySettings": [{"Signature": "SMA|1h|false|3|0"}, {"Signature": "Bollinger|1h|false|22|2"}],
+        "IndicatorsHistorySettings": [{"Signature": "SMA|1h|false|3|0"}, {"Signature": "KVO|1h|false|34|55|13"},
+            {"Signature": "MACD|1h|false|12|26|9"}, {"Signature": "Bollinger|1h|false|22|2"}],
     });
     let (s, v) = t
         .call(Method::PUT, "/v1.0/history/symbols", Some(body))
@@ -228,16 +229,59 @@ async fn bars_agree_with_quotes_and_indicators_are_exact() {
         assert_eq!(d(&w[0]["Close"]), d(&w[1]["Open"]));
     }
     let sma = v["IndicatorsHistory"][0].as_array().unwrap();
-    assert_eq!(sma.len(), 24);
+    assert_eq!(
+        sma.len(),
+        24,
+        "every candle shown has a value (warm-up candles before it)"
+    );
     let closes: Vec<Decimal> = candles.iter().map(|c| d(&c["Close"])).collect();
-    let expected = ((closes[21] + closes[22] + closes[23]) / Decimal::from(3)).round_dp(6);
-    assert_eq!(d(&sma[23]["Values"][0]), expected);
+    let f = |d: Decimal| d.to_string().parse::<f64>().unwrap();
+    let expected = (f(closes[21]) + f(closes[22]) + f(closes[23])) / 3.0;
+    let got = sma[23]["Values"][0].as_f64().unwrap();
+    assert!(
+        (got - expected).abs() <= 1e-12 * expected,
+        "{got} vs {expected}"
+    );
     assert_eq!(sma[23]["Date"], candles[23]["Time"]);
     assert_eq!(
         v["IndicatorsHistory"][1],
         json!([]),
-        "unsupported indicator: empty series"
+        "an indicator the sandbox does not compute: empty series"
     );
+    let macd = v["IndicatorsHistory"][2].as_array().unwrap();
+    assert_eq!(macd.len(), 24);
+    for p in macd {
+        let x: Vec<f64> = p["Values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert_eq!(x.len(), 3, "[line, signal, histogram]");
+        assert!((x[0] - x[1] - x[2]).abs() <= 1e-9 * x[0].abs().max(1.0));
+    }
+    let bands = v["IndicatorsHistory"][3].as_array().unwrap();
+    for p in bands {
+        let x: Vec<f64> = p["Values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert!(
+            x[2] <= x[0] && x[0] <= x[1],
+            "lower <= middle <= upper: {x:?}"
+        );
+        assert!(((x[1] - x[0]) - (x[0] - x[2])).abs() <= 1e-9 * x[0]);
+    }
+    let (s, e) = t
+        .call(
+            Method::PUT,
+            "/v1.0/history/symbols",
+            Some(json!({"Security": {"Symbol": "AAPL"}, "IndicatorsHistorySettings": [{"Signature": "MACD|1h|false|26|12|9"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
 
     let (s, cmp) = t
         .call(

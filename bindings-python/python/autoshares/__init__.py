@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         TransportError,
         ValidationError,
     )
+    from autoshares.indicators import BarsWithIndicators, IndicatorSignature, compute_indicators
     from autoshares.models import (
         AccessType,
         Account,
@@ -95,6 +96,8 @@ _LAZY = {
     "oauth_login": "autoshares._login",
     "password_login": "autoshares._login",
     **dict.fromkeys(["to_arrow", "to_pandas", "to_polars"], "autoshares.tables"),
+    # Technical indicators: server-side signatures, local computation over any bars.
+    **dict.fromkeys(["BarsWithIndicators", "IndicatorSignature", "compute_indicators"], "autoshares.indicators"),
     **dict.fromkeys(
         [
             "AmbiguousOrderError",
@@ -182,6 +185,7 @@ __all__ = [
     "AuthorizationRequest",
     "AutoSharesError",
     "BalanceEvent",
+    "BarsWithIndicators",
     "Client",
     "ClosedEvent",
     "ConfigError",
@@ -191,6 +195,7 @@ __all__ = [
     "DepthLevel",
     "Event",
     "GapEvent",
+    "IndicatorSignature",
     "MarginType",
     "OAuthLogin",
     "OrderEvent",
@@ -223,6 +228,7 @@ __all__ = [
     "ValidationError",
     "WatchlistContentEvent",
     "WatchlistEvent",
+    "compute_indicators",
     "oauth_login",
     "password_login",
     "to_arrow",

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from os import PathLike
 from types import TracebackType
-from typing import Any, Literal, final
+from typing import Any, Literal, TypeAlias, final
 
 from typing_extensions import Self, TypedDict, Unpack
 
@@ -98,6 +98,10 @@ __all__ = [
     "ArrowTable",
     "ReconciledIntent",
     "_rows_table",
+    "BarsWithIndicators",
+    "_compute_indicators",
+    "_indicator_signature",
+    "_parse_indicator_signature",
     "StreamConfig",
     "StreamHandle",
     "StreamStats",
@@ -1787,6 +1791,17 @@ class ChartHistory:
     def to_arrow(self) -> Any: ...
     def to_pandas(self, *, decimals: Literal["arrow", "object", "float"] = "arrow") -> Any: ...
     def to_polars(self) -> Any: ...
+    def with_indicators(
+        self,
+        *,
+        sma: _Periods | None = None,
+        ema: _Periods | None = None,
+        rsi: _Periods | None = None,
+        macd: _MacdSpec | None = None,
+        bollinger: _BollingerSpec | None = None,
+        vwap: _VwapSpec | None = None,
+        atr: _Periods | None = None,
+    ) -> BarsWithIndicators: ...
 
 @final
 class IndicatorHistoryMap:
@@ -3857,6 +3872,50 @@ class ReconciledIntent:
     def order(self) -> Order | None: ...
     @property
     def error(self) -> Exception | None: ...
+
+# ---- indicators (indicators.rs; the Python side is autoshares.indicators) ----
+
+# `with_indicators(...)` / `compute_indicators(...)` specs: a number of bars (or a list); MACD True = (12, 26, 9) or
+# (fast, slow, signal); Bollinger True = (20, 2), a period or (period, k); VWAP True (cumulative), "session",
+# ("session", utc_offset_minutes) or a rolling period.
+_Periods: TypeAlias = int | Sequence[int]
+_MacdSpec: TypeAlias = bool | tuple[int, int, int] | Sequence[tuple[int, int, int]]
+_BollingerSpec: TypeAlias = bool | int | tuple[int, float] | Sequence[int | tuple[int, float]]
+_VwapSpec: TypeAlias = bool | str | int | tuple[str, int] | Sequence[bool | str | int | tuple[str, int]]
+
+@final
+class BarsWithIndicators:
+    def to_arrow(self) -> Any: ...
+    def to_pandas(self, *, decimals: Literal["arrow", "object", "float"] = "arrow") -> Any: ...
+    def to_polars(self) -> Any: ...
+    def __arrow_c_stream__(self, requested_schema: Any | None = None) -> Any: ...
+    def __arrow_c_schema__(self) -> Any: ...
+    @property
+    def indicator_columns(self) -> list[str]: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    @property
+    def num_rows(self) -> int: ...
+    def __len__(self) -> int: ...
+
+def _compute_indicators(
+    open: Sequence[float | None] | None,
+    high: Sequence[float | None] | None,
+    low: Sequence[float | None] | None,
+    close: Sequence[float | None],
+    volume: Sequence[float | None] | None,
+    time: Sequence[datetime | None] | None,
+    *,
+    sma: _Periods | None = None,
+    ema: _Periods | None = None,
+    rsi: _Periods | None = None,
+    macd: _MacdSpec | None = None,
+    bollinger: _BollingerSpec | None = None,
+    vwap: _VwapSpec | None = None,
+    atr: _Periods | None = None,
+) -> BarsWithIndicators: ...
+def _indicator_signature(study: str, period: str, params: Sequence[float], signal_line: bool = False) -> str: ...
+def _parse_indicator_signature(text: str) -> tuple[str, str, bool, list[float], str]: ...
 
 # ---- tables (the Arrow PyCapsule interface) ----
 

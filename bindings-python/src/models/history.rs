@@ -36,7 +36,7 @@ py_model! {
         "support_resistance_history" => support_resistance_history,
     }
     redacted {}
-    table |s| s.security_history.iter().flatten()
+    table |s| s.security_history.iter().flatten(), with indicators
 }
 
 impl FromPyInput for m::ChartHistoryRequest {
