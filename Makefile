@@ -136,16 +136,14 @@ HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 RUFF := $(VENV_PY) -m ruff --config bindings-python/pyproject.toml
 PY_SOURCES := bindings-python/python bindings-python/tests examples/python tests/soak tests/mcp
 
-python-env: $(VENV)/.tools-installed
+# The stamp is named after the tool list, so a venv made before a tool joined PY_TOOLS gets it on the next run.
+TOOLS_STAMP := $(VENV)/.tools-$(shell echo '$(PY_TOOLS)' | cksum | cut -d' ' -f1)
 
-$(VENV)/.tools-installed:
+python-env: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP):
 	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet $(PY_TOOLS)
-	touch $@
-
-# A venv made before `mcp` joined PY_TOOLS gets it here.
-$(VENV)/.mcp-installed: $(VENV)/.tools-installed
-	$(VENV_PY) -m pip install --quiet mcp
 	touch $@
 
 PY_PACKAGE_INPUTS := $(shell find core/src sandbox/src bindings-python/src bindings-python/python -type f 2>/dev/null) \
@@ -154,7 +152,7 @@ PY_PACKAGE_INPUTS := $(shell find core/src sandbox/src bindings-python/src bindi
 python-build: $(VENV)/.autoshares-installed
 
 # Reinstalled only when a source changed, so `make test` then `make demo` builds once.
-$(VENV)/.autoshares-installed: $(VENV)/.tools-installed $(PY_PACKAGE_INPUTS)
+$(VENV)/.autoshares-installed: $(TOOLS_STAMP) $(PY_PACKAGE_INPUTS)
 	env -u PYO3_BUILD_EXTENSION_MODULE CARGO_BUILD_TARGET=$(HOST_TARGET) \
 		$(VENV_PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
 	touch $@
@@ -170,7 +168,7 @@ test-python: python-build
 
 # The `autoshares mcp` server through a client no one here wrote: the official MCP Python SDK (`mcp`, in .venv); defined
 # after VENV, which its prerequisite names.
-test-cli: $(VENV)/.mcp-installed
+test-cli: $(TOOLS_STAMP)
 	$(CARGO) build -q -p autoshares-cli
 	$(UNSET_ENV) AUTOSHARES_BIN=target/debug/autoshares $(VENV_PY) -m pytest -q -p no:asyncio tests/mcp
 

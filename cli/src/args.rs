@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use autoshares::indicators::{ChartPeriod, Indicator, Study};
 use autoshares_sandbox::cli::SandboxArgs;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -77,16 +78,26 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         range: Option<u32>,
     },
-    /// Price history (candles).
+    /// Price history (candles), with technical indicators as extra columns.
     Bars {
         /// The ticker.
         symbol: String,
-        /// Candle period: a number and a unit, m (minutes), h, D, W, M (months) or Y: 1m, 5m, 1h, 1D, 1W, 1M.
+        /// Candle period: 1m 2m 3m 5m 10m 15m 30m 1h 2h 4h 1D 1W 1M 3M 6M 1Y (lower-case m: minutes, upper-case M:
+        /// months).
         #[arg(long, value_parser = parse_period)]
-        period: String,
+        period: ChartPeriod,
         /// How many candles, up to now.
         #[arg(long, default_value_t = 20)]
         count: u32,
+        /// An indicator computed here over the candles, repeatable: sma:20, ema:12, rsi:14, macd (12,26,9) or
+        /// macd:12,26,9, bollinger (20,2) or bollinger:20,2.5, vwap (cumulative), vwap:20 (rolling),
+        /// vwap_session or vwap_session:-300 (UTC offset in minutes), atr:14. Its warm-up rows are blank.
+        #[arg(long = "indicator", value_name = "NAME[:P,..]", value_parser = parse_indicator)]
+        indicators: Vec<Indicator>,
+        /// An indicator the API computes over the same candles, repeatable, by its vendor name and parameters
+        /// (the chart period is the candles'): RSI:14, MACD:12,26,9, Bollinger:20,2, ADX:14, OBV, StochRSI:14,3,3, ...
+        #[arg(long = "server-indicator", value_name = "NAME[:P,..]", value_parser = parse_study)]
+        server_indicators: Vec<Study>,
     },
     /// Orders: list, show, place, replace, cancel.
     #[command(subcommand)]
@@ -292,19 +303,19 @@ pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
     Decimal::from_str_exact(s.trim()).map_err(|e| format!("`{s}` is not a decimal number: {e}"))
 }
 
-/// A candle period as the API names them: a positive number and one of m, h, D, W, M, Y.
-pub fn parse_period(s: &str) -> Result<String, String> {
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let ok = n.parse::<u32>().is_ok_and(|n| (1..=1000).contains(&n))
-        && matches!(unit, "m" | "h" | "D" | "W" | "M" | "Y");
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "`{s}` is not a period such as 1m, 5m, 1h, 1D, 1W, 1M or 1Y"
-        ))
-    }
+/// A candle period as the API names them (core's [`ChartPeriod`]).
+pub fn parse_period(s: &str) -> Result<ChartPeriod, String> {
+    s.parse().map_err(|e: autoshares::Error| e.to_string())
+}
+
+/// A locally computed indicator in its short form (`macd:12,26,9`; core's [`Indicator`] parser).
+pub fn parse_indicator(s: &str) -> Result<Indicator, String> {
+    s.parse().map_err(|e: autoshares::Error| e.to_string())
+}
+
+/// A server-side indicator in its short form (`MACD:12,26,9`; core's [`Study`] parser).
+pub fn parse_study(s: &str) -> Result<Study, String> {
+    s.parse().map_err(|e: autoshares::Error| e.to_string())
 }
 
 #[cfg(test)]
@@ -323,12 +334,17 @@ mod tests {
         // More digits than a decimal holds: refused, never rounded.
         assert!(parse_decimal("0.1000000000000000055511151231257827").is_err());
         assert!(parse_decimal("abc").is_err());
-        assert!(parse_period("1D").is_ok() && parse_period("15m").is_ok());
+        assert_eq!(parse_period("1D"), Ok(ChartPeriod::D1));
+        assert_eq!(parse_period("15m"), Ok(ChartPeriod::M15));
         assert!(
             parse_period("D").is_err()
                 && parse_period("1x").is_err()
                 && parse_period("0m").is_err()
         );
+        assert_eq!(parse_indicator("macd"), Ok(Indicator::macd(12, 26, 9)));
+        assert!(parse_indicator("macd:26,12,9").is_err() && parse_indicator("sma").is_err());
+        assert_eq!(parse_study("RSI:14"), Ok(Study::Rsi { period: 14 }));
+        assert!(parse_study("SAR:1,1").is_err() && parse_study("RSI:0,1").is_err());
     }
 
     #[test]

@@ -45,7 +45,19 @@ async fn dispatch(cli: Cli) -> CliResult {
             symbol,
             period,
             count,
-        } => reads::bars(&ctx, &symbol, &period, count).await,
+            indicators,
+            server_indicators,
+        } => {
+            reads::bars(
+                &ctx,
+                &symbol,
+                period,
+                count,
+                &indicators,
+                &server_indicators,
+            )
+            .await
+        }
         Command::Orders(o) => match o {
             OrdersCommand::List { account, limit } => {
                 orders::list(&ctx, account.account, limit).await

@@ -1,7 +1,7 @@
 //! `autoshares mcp`: the SDK as a Model Context Protocol server over standard input and output (rmcp).
 //!
-//! Read tools (accounts, balances, positions, orders, transactions, quotes, option chains, bars with the API's
-//! indicators, watchlists, alerts) call core and answer JSON. Order tools are two-step so that an assistant
+//! Read tools (accounts, balances, positions, orders, transactions, quotes, option chains, bars with indicators
+//! computed locally or by the API, watchlists, alerts) call core and answer JSON. Order tools are two-step so that an assistant
 //! cannot send an order it has not shown: `preview_order` (the server's own order preview plus the exact request)
 //! and `preview_cancel` issue a preview id; `place_order` and `cancel_order` need that id, issued by this server
 //! session for exactly the same request, unexpired (`--preview-ttl`) and unused. Against the live environment
@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use autoshares::auth::PasswordLogin;
-use autoshares::models::{CreateOrder, IndicatorHistoryRequestSettings, OrderSide, TimeInForce};
+use autoshares::indicators::{ChartPeriod, Indicator, Study};
+use autoshares::models::{CreateOrder, OrderSide, TimeInForce};
 use autoshares::orders::OrderRequest;
 use autoshares::paging::Sort;
 use autoshares::{Client, Config, Environment, UserRef};
@@ -133,15 +134,77 @@ pub struct ChainInput {
 pub struct BarsInput {
     /// The ticker.
     pub symbol: String,
-    /// Candle period: 1m, 5m, 15m, 1h, 1D, 1W, 1M, 1Y.
+    /// Candle period: 1m 2m 3m 5m 10m 15m 30m 1h 2h 4h 1D 1W 1M 3M 6M 1Y (lower-case m: minutes, M: months).
     pub period: String,
     /// How many candles up to now (default 20).
     #[serde(default)]
     pub count: Option<u32>,
-    /// Indicators computed by the API over the same candles, as its signatures
-    /// `Name|Period|UseSignalLine|params...`, e.g. "SMA|1D|false|10", "EMA|1D|false|10", "RSI|1D|false|14".
+    /// Indicators computed by the SDK over the returned candles (added to each bar under their column names,
+    /// e.g. `sma_20`, `macd_signal_12_26_9`; null during the warm-up).
     #[serde(default)]
-    pub indicators: Vec<String>,
+    pub indicators: Vec<LocalIndicatorInput>,
+    /// Indicators computed by the API over the same candles (added to each bar under their signature, e.g.
+    /// `RSI|1D|false|14`, as the array of values the API gives).
+    #[serde(default)]
+    pub server_indicators: Vec<ServerIndicatorInput>,
+}
+
+/// The indicators the SDK computes itself.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalIndicatorName {
+    /// Simple moving average of the close; params `[period]`.
+    Sma,
+    /// Exponential moving average of the close; params `[period]`.
+    Ema,
+    /// Wilder's relative strength index; params `[period]`.
+    Rsi,
+    /// MACD line, signal and histogram; params `[fast, slow, signal]` (none: 12, 26, 9).
+    Macd,
+    /// Bollinger bands (population standard deviation); params `[period, deviations]` (none: 20, 2).
+    Bollinger,
+    /// Volume-weighted average of the typical price; params `[]` (cumulative) or `[period]` (rolling).
+    Vwap,
+    /// VWAP reset each day; params `[]` or `[utc_offset_minutes]`.
+    VwapSession,
+    /// Wilder's average true range; params `[period]`.
+    Atr,
+}
+
+impl LocalIndicatorName {
+    fn as_str(self) -> &'static str {
+        match self {
+            LocalIndicatorName::Sma => "sma",
+            LocalIndicatorName::Ema => "ema",
+            LocalIndicatorName::Rsi => "rsi",
+            LocalIndicatorName::Macd => "macd",
+            LocalIndicatorName::Bollinger => "bollinger",
+            LocalIndicatorName::Vwap => "vwap",
+            LocalIndicatorName::VwapSession => "vwap_session",
+            LocalIndicatorName::Atr => "atr",
+        }
+    }
+}
+
+/// An indicator the SDK computes over the candles.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LocalIndicatorInput {
+    /// Which indicator.
+    pub name: LocalIndicatorName,
+    /// Its parameters (see each name).
+    #[serde(default)]
+    pub params: Vec<f64>,
+}
+
+/// An indicator the API computes.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ServerIndicatorInput {
+    /// The vendor's name: SMA, EMA, Bollinger, VWAP, KeltnerChannels, ADX, ATR, CMF, CHV, CMO, EOM, BullsBears,
+    /// EWO, IMI, KVO, MACD, Momentum, MoneyFlow, OBV, PPO, PO, ROC, RSI, StdDev, StochRSI, Stochastic, WilliamsR.
+    pub name: String,
+    /// Its parameters in the vendor's order (MACD: fast, slow, signal; Bollinger: period, deviations).
+    #[serde(default)]
+    pub params: Vec<f64>,
 }
 
 /// Buy or sell.
@@ -519,40 +582,47 @@ impl AutoSharesMcp {
     }
 
     #[tool(
-        description = "Price history (candles: open, high, low, close, volume) of a symbol, with indicators the API computes over the same candles (signatures such as \"SMA|1D|false|10\")."
+        description = "Price history (candles: open, high, low, close, volume) of a symbol, with technical indicators added to each bar: computed by the SDK (indicators: SMA, EMA, RSI, MACD, Bollinger, VWAP, ATR) or by the API (server_indicators: by the vendor's names and parameters)."
     )]
     async fn bars(
         &self,
         Parameters(input): Parameters<BarsInput>,
     ) -> Result<CallToolResult, McpError> {
-        if let Err(m) = crate::args::parse_period(&input.period) {
-            return Ok(tool_error("VALIDATION", format!("invalid `period`: {m}")));
-        }
-        let mut request =
-            crate::reads::bars_request(&input.symbol, &input.period, input.count.unwrap_or(20));
-        request.indicators_history_settings = input
-            .indicators
-            .iter()
-            .map(|s| IndicatorHistoryRequestSettings {
-                signature: Some(s.clone()),
-                ..Default::default()
-            })
-            .collect();
-        match self.client.history().bars(request).await {
-            Ok(h) => {
-                let indicators: Vec<_> = input
-                    .indicators
-                    .iter()
-                    .zip(h.indicators_history.iter())
-                    .map(|(sig, series)| json!({ "signature": sig, "values": series }))
-                    .collect();
-                ok_json(&json!({
-                    "symbol": input.symbol,
-                    "period": input.period,
-                    "bars": h.security_history.into_iter().flatten().collect::<Vec<_>>(),
-                    "indicators": indicators,
-                }))
-            }
+        let checked = (|| -> autoshares::Result<_> {
+            let period: ChartPeriod = input.period.parse()?;
+            let local = input
+                .indicators
+                .iter()
+                .map(|i| Indicator::from_parts(i.name.as_str(), &i.params))
+                .collect::<autoshares::Result<Vec<_>>>()?;
+            let server = input
+                .server_indicators
+                .iter()
+                .map(|i| Study::from_parts(&i.name, &i.params))
+                .collect::<autoshares::Result<Vec<_>>>()?;
+            Ok((period, local, server))
+        })();
+        let (period, local, server) = match checked {
+            Ok(v) => v,
+            Err(e) => return Ok(sdk_error(e)),
+        };
+        let request = match crate::reads::bars_request(
+            &input.symbol,
+            period,
+            input.count.unwrap_or(20),
+            &local,
+            &server,
+        ) {
+            Ok(r) => r,
+            Err(e) => return Ok(sdk_error(e)),
+        };
+        match crate::reads::bars_with_indicators(&self.client, request, &local).await {
+            Ok((keys, rows)) => ok_json(&json!({
+                "symbol": input.symbol,
+                "period": period.as_str(),
+                "indicator_keys": keys,
+                "bars": rows,
+            })),
             Err(e) => Ok(sdk_error(e)),
         }
     }

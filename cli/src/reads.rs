@@ -4,12 +4,16 @@
 use std::time::Duration;
 
 use autoshares::filter::Filter;
-use autoshares::models::{ChartHistoryRequest, SecurityHistoryRequestSettings, SecuritySignature};
+use autoshares::indicators::{
+    compute, Bars, ChartPeriod, Indicator, Signature, SignatureBuilder, Study,
+};
+use autoshares::models::ChartHistoryRequest;
 use autoshares::paging::Sort;
 use autoshares::{Client, UserRef};
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use indicatif::ProgressBar;
+use serde_json::{json, Map, Value};
 
 use crate::context::{spinner, Ctx};
 use crate::exit::CliResult;
@@ -127,45 +131,110 @@ pub async fn chain(
     })
 }
 
-/// The request of `count` candles of `period` up to now.
-pub fn bars_request(symbol: &str, period: &str, count: u32) -> ChartHistoryRequest {
-    ChartHistoryRequest {
-        security: Some(SecuritySignature {
-            symbol: Some(symbol.to_string()),
-            ..Default::default()
-        }),
-        security_history_settings: Some(SecurityHistoryRequestSettings {
-            end_date: Some(chrono::Utc::now()),
-            candles_count: Some(count.clamp(1, 5000) as i32),
-            period: Some(period.to_string()),
-            ..Default::default()
-        }),
-        ..Default::default()
+/// The history request for `count` candles of `symbol` with the server indicators `server`, and their
+/// signatures; every indicator (`local` too) is checked first, so a bad one is an error before anything is sent.
+pub fn bars_request(
+    symbol: &str,
+    period: ChartPeriod,
+    count: u32,
+    local: &[Indicator],
+    server: &[Study],
+) -> autoshares::Result<(ChartHistoryRequest, Vec<Signature>)> {
+    for i in local {
+        i.validate()?;
     }
+    let signatures = server
+        .iter()
+        .map(|s| SignatureBuilder::new(period, *s).build())
+        .collect::<autoshares::Result<Vec<Signature>>>()?;
+    let mut request =
+        ChartHistoryRequest::for_symbol(symbol, period).candles(count.clamp(1, 5000) as i32);
+    for s in &signatures {
+        request = request.indicator(*s);
+    }
+    Ok((request, signatures))
+}
+
+/// The candles `request` asks for as JSON rows (the API's fields), each with one more key per indicator: a
+/// local column under its name (`sma_20`, `macd_signal_12_26_9`; `null` in the warm-up) and a server series
+/// under its signature (`RSI|1D|false|14`, the array of values the API gave for that candle, or `null`).
+/// Returns the added keys in order, then the rows.
+pub async fn bars_with_indicators(
+    client: &Client,
+    (request, signatures): (ChartHistoryRequest, Vec<Signature>),
+    local: &[Indicator],
+) -> autoshares::Result<(Vec<String>, Vec<Map<String, Value>>)> {
+    let history = client.history().bars(request).await?;
+    let columns = compute(&Bars::from_history(&history), local)?;
+    let mut rows: Vec<Map<String, Value>> = history
+        .candles()
+        .map(|c| match serde_json::to_value(c) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        })
+        .collect();
+    let mut keys = Vec::new();
+    for col in &columns {
+        for (row, v) in rows.iter_mut().zip(&col.values) {
+            row.insert(col.name.clone(), json!(v));
+        }
+        keys.push(col.name.clone());
+    }
+    for (i, s) in signatures.iter().enumerate() {
+        let values = history.indicator_values(i).unwrap_or_default();
+        for (n, row) in rows.iter_mut().enumerate() {
+            row.insert(s.to_string(), json!(values.get(n).cloned().flatten()));
+        }
+        keys.push(s.to_string());
+    }
+    Ok((keys, rows))
 }
 
 /// `autoshares bars`.
-pub async fn bars(ctx: &Ctx, symbol: &str, period: &str, count: u32) -> CliResult {
+pub async fn bars(
+    ctx: &Ctx,
+    symbol: &str,
+    period: ChartPeriod,
+    count: u32,
+    local: &[Indicator],
+    server: &[Study],
+) -> CliResult {
+    let request = bars_request(symbol, period, count, local, server)?;
     let client = ctx.client()?;
-    let history = client
-        .history()
-        .bars(bars_request(symbol, period, count))
-        .await?;
-    let candles: Vec<_> = history.security_history.into_iter().flatten().collect();
-    ctx.out.show(&candles, || {
-        let mut t = Table::new(["TIME", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME"]);
-        for c in &candles {
-            t.row([
-                opt_time(&c.date_time.or(c.time)),
-                opt(&c.open),
-                opt(&c.high),
-                opt(&c.low),
-                opt(&c.close),
-                opt(&c.volume),
-            ]);
+    let (keys, rows) = bars_with_indicators(&client, request, local).await?;
+    ctx.out.show(&rows, || {
+        let mut t = Table::new(
+            ["TIME", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME"]
+                .into_iter()
+                .map(String::from)
+                .chain(keys.iter().map(|k| k.to_uppercase())),
+        );
+        for r in &rows {
+            let time = r.get("DateTime").or_else(|| r.get("Time")).and_then(|v| {
+                serde_json::from_value::<chrono::DateTime<chrono::Utc>>(v.clone()).ok()
+            });
+            let mut cells = vec![opt_time(&time)];
+            cells.extend(["Open", "High", "Low", "Close", "Volume"].map(|k| cell(r.get(k))));
+            cells.extend(keys.iter().map(|k| cell(r.get(k))));
+            t.row(cells);
         }
         t
     })
+}
+
+/// A JSON value as a table cell: numbers as sent (indicators to 4 decimals), arrays joined by `/`, null blank.
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Number(n)) if n.is_f64() => format!("{:.4}", n.as_f64().unwrap_or(f64::NAN)),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| cell(Some(i)))
+            .collect::<Vec<_>>()
+            .join("/"),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
 }
 
 /// `autoshares positions`.

@@ -187,6 +187,63 @@ async fn quotes_accounts_and_bars_as_tables_and_as_json() {
         )
         .json();
     assert_eq!(bars.as_array().unwrap().len(), 5, "{bars}");
+    // Indicators: computed here (sma, macd) and by the API (RSI), one more key per column on each bar.
+    let bars = cli
+        .run(
+            &[
+                "bars",
+                "AAPL",
+                "--period",
+                "1D",
+                "--count",
+                "40",
+                "--indicator",
+                "sma:5",
+                "--indicator",
+                "macd",
+                "--server-indicator",
+                "RSI:14",
+                "--json",
+            ],
+            "",
+        )
+        .json();
+    let rows = bars.as_array().unwrap();
+    assert_eq!(rows.len(), 40, "{bars}");
+    let close = |i: usize| rows[i]["Close"].as_f64().unwrap();
+    let sma5 = (35..40).map(close).sum::<f64>() / 5.0;
+    let got = rows[39]["sma_5"].as_f64().unwrap();
+    assert!(
+        (got - sma5).abs() <= 1e-9 * sma5.abs(),
+        "sma_5 {got} vs {sma5}"
+    );
+    assert!(rows[3]["sma_5"].is_null(), "warm-up rows are null");
+    assert!(rows[39]["macd_signal_12_26_9"].is_number(), "{}", rows[39]);
+    let rsi = &rows[39]["RSI|1D|false|14"];
+    assert!(
+        rsi.as_array()
+            .is_some_and(|v| v[0].as_f64().is_some_and(|x| (0.0..=100.0).contains(&x))),
+        "{rsi}"
+    );
+    let r = cli.run(
+        &[
+            "bars",
+            "AAPL",
+            "--period",
+            "1D",
+            "--indicator",
+            "rsi:14",
+            "--server-indicator",
+            "MACD:12,26,9",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("RSI_14") && r.stdout.contains("MACD|1D|FALSE|12|26|9"),
+        "{}",
+        r.stdout
+    );
     let r = cli.run(&["chain", "AAPL", "--range", "1"], "");
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
@@ -297,6 +354,31 @@ async fn every_exit_code_comes_from_a_real_failure() {
         2
     );
     assert_eq!(cli.run(&["bars", "AAPL", "--period", "7x"], "").code, 2);
+    let r = cli.run(
+        &[
+            "bars",
+            "AAPL",
+            "--period",
+            "1D",
+            "--indicator",
+            "macd:26,12,9",
+        ],
+        "",
+    );
+    assert_eq!((r.code, r.stderr.contains("macd.fast")), (2, true), "{r:?}");
+    // A server indicator whose parameters core refuses: a VALIDATION error, nothing sent.
+    let r = cli.run(
+        &[
+            "bars",
+            "AAPL",
+            "--period",
+            "1D",
+            "--server-indicator",
+            "RSI:0",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 2, "{r:?}");
     assert_eq!(cli.run(&["no-such-command"], "").code, 2);
     let r = cli.run(&["--env", "nowhere", "accounts"], "");
     assert_eq!((r.code, r.stderr.contains("CONFIG")), (2, true), "{r:?}");

@@ -105,9 +105,29 @@ def test_read_tools_answer_json(tmp_path: Path) -> None:
         assert [q["Symbol"] for q in quotes] == ["AAPL", "MSFT"] and quotes[0]["Bid"] > 0
         chain = await ok(s, "option_chain", {"symbol": "AAPL", "range": 1})
         assert chain["Expirations"] and chain["Expirations"][0]["Options"]
-        bars = await ok(s, "bars", {"symbol": "AAPL", "period": "1D", "count": 5, "indicators": ["SMA|1D|false|3"]})
+        bars = await ok(
+            s,
+            "bars",
+            {
+                "symbol": "AAPL",
+                "period": "1D",
+                "count": 5,
+                "indicators": [{"name": "sma", "params": [3]}],
+                "server_indicators": [{"name": "SMA", "params": [3]}],
+            },
+        )
         assert len(bars["bars"]) == 5 and {"Open", "High", "Low", "Close"} <= set(bars["bars"][0])
-        assert bars["indicators"][0]["signature"] == "SMA|1D|false|3" and bars["indicators"][0]["values"]
+        assert bars["indicator_keys"] == ["sma_3", "SMA|1D|false|3|0"]
+        last = bars["bars"][-1]
+        mean = sum(float(b["Close"]) for b in bars["bars"][-3:]) / 3
+        assert abs(float(last["sma_3"]) - mean) <= 1e-9 * mean and bars["bars"][1]["sma_3"] is None
+        assert abs(float(last["SMA|1D|false|3|0"][0]) - mean) <= 1e-9 * mean, last
+        await refused(
+            s, "bars", {"symbol": "AAPL", "period": "1D", "indicators": [{"name": "rsi", "params": [0]}]}, "VALIDATION"
+        )
+        await refused(
+            s, "bars", {"symbol": "AAPL", "period": "1D", "server_indicators": [{"name": "SAR"}]}, "VALIDATION"
+        )
         for tool in ["positions", "orders", "transactions", "watchlists", "alerts"]:
             assert isinstance(await ok(s, tool), list), tool
         await refused(s, "bars", {"symbol": "AAPL", "period": "7x"}, "VALIDATION")

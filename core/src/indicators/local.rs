@@ -599,6 +599,103 @@ pub fn compute(bars: &Bars, indicators: &[Indicator]) -> Result<Vec<Column>> {
     Ok(out)
 }
 
+impl Indicator {
+    /// An indicator from its name and parameters: `sma`, `ema`, `rsi`, `atr` take a period; `macd` takes
+    /// fast, slow and signal (none: 12, 26, 9); `bollinger` takes a period and a width in standard deviations
+    /// (none: 20, 2); `vwap` takes nothing (cumulative) or a period (rolling); `vwap_session` takes nothing or
+    /// the session's UTC offset in minutes. The name is case-insensitive; the result is checked with
+    /// [`Indicator::validate`].
+    ///
+    /// ```
+    /// use autoshares::indicators::Indicator;
+    /// assert_eq!(Indicator::from_parts("MACD", &[])?, Indicator::macd(12, 26, 9));
+    /// assert_eq!(Indicator::from_parts("vwap", &[20.0])?, Indicator::vwap_rolling(20));
+    /// assert_eq!(Indicator::from_parts("rsi", &[14.5]).unwrap_err().field(), Some("rsi.period"));
+    /// # Ok::<(), autoshares::Error>(())
+    /// ```
+    pub fn from_parts(name: &str, params: &[f64]) -> Result<Indicator> {
+        let lower = name.to_ascii_lowercase();
+        let whole = |field: &str, v: f64| -> Result<usize> {
+            if v.fract() == 0.0 && v >= 0.0 && v <= MAX_LOCAL_PERIOD as f64 {
+                Ok(v as usize)
+            } else {
+                Err(Error::validation(
+                    format!("{lower}.{field}"),
+                    format!("must be a whole number of bars from 1 to {MAX_LOCAL_PERIOD}, not {v}"),
+                ))
+            }
+        };
+        let arity = |expected: &str| {
+            Error::validation(
+                lower.clone(),
+                format!(
+                    "{lower} takes {expected}, not {} parameter(s)",
+                    params.len()
+                ),
+            )
+        };
+        let indicator = match (lower.as_str(), params) {
+            ("sma", [n]) => Indicator::sma(whole("period", *n)?),
+            ("ema", [n]) => Indicator::ema(whole("period", *n)?),
+            ("rsi", [n]) => Indicator::rsi(whole("period", *n)?),
+            ("atr", [n]) => Indicator::atr(whole("period", *n)?),
+            ("sma" | "ema" | "rsi" | "atr", _) => return Err(arity("one period")),
+            ("macd", []) => Indicator::macd(12, 26, 9),
+            ("macd", [f, s, g]) => Indicator::macd(
+                whole("fast", *f)?,
+                whole("slow", *s)?,
+                whole("signal", *g)?,
+            ),
+            ("macd", _) => return Err(arity("fast, slow and signal periods (or none: 12, 26, 9)")),
+            ("bollinger", []) => Indicator::bollinger(20, 2.0),
+            ("bollinger", [n, k]) => Indicator::bollinger(whole("period", *n)?, *k),
+            ("bollinger", _) => return Err(arity("a period and a width (or none: 20, 2)")),
+            ("vwap", []) => Indicator::vwap(),
+            ("vwap", [n]) => Indicator::vwap_rolling(whole("period", *n)?),
+            ("vwap", _) => return Err(arity("nothing (cumulative) or a rolling period")),
+            ("vwap_session", []) => Indicator::vwap_session(0),
+            ("vwap_session", [m]) if m.fract() == 0.0 && m.abs() <= 1440.0 => {
+                Indicator::vwap_session(*m as i32)
+            }
+            ("vwap_session", [m]) => {
+                return Err(Error::validation(
+                    "vwap.utc_offset_minutes",
+                    format!("must be whole minutes within a day (-1440 to 1440), not {m}"),
+                ))
+            }
+            ("vwap_session", _) => return Err(arity("nothing or a UTC offset in minutes")),
+            _ => {
+                return Err(Error::validation(
+                    "indicator",
+                    format!(
+                        "{name:?} is not a local indicator (sma, ema, rsi, macd, bollinger, vwap, vwap_session, atr)"
+                    ),
+                ))
+            }
+        };
+        indicator.validate()?;
+        Ok(indicator)
+    }
+}
+
+impl std::str::FromStr for Indicator {
+    type Err = Error;
+
+    /// The short form `name` or `name:p1,p2,...` of [`Indicator::from_parts`]: `sma:20`, `macd:12,26,9`,
+    /// `bollinger:20,2.5`, `vwap`, `vwap:20`, `vwap_session:-300`, `atr:14`.
+    ///
+    /// ```
+    /// use autoshares::indicators::Indicator;
+    /// assert_eq!("bollinger:20,2.5".parse::<Indicator>()?, Indicator::bollinger(20, 2.5));
+    /// assert!("sma:ten".parse::<Indicator>().is_err());
+    /// # Ok::<(), autoshares::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Indicator> {
+        let (name, params) = super::split_spec(s, "indicator")?;
+        Indicator::from_parts(name, &params)
+    }
+}
+
 /// `2.0` as `2`, `2.5` as `2.5` (column names, signatures).
 pub(crate) fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {

@@ -29,3 +29,37 @@ pub use local::{
     compute, decimal_to_f64, Bars, Column, Indicator, Ohlcv, VwapMode, MAX_LOCAL_PERIOD,
 };
 pub use signature::{ChartPeriod, Signature, SignatureBuilder, Study, MAX_SIGNATURE_PERIOD};
+
+use crate::error::{Error, Result};
+
+/// Splits the short form `name` or `name:p1,p2,...` (`"macd:12,26,9"`, `"vwap"`) that [`Indicator`] and [`Study`]
+/// parse from text (command lines, configuration files) into the name and its numeric parameters. `field` names
+/// the setting in the error.
+pub(crate) fn split_spec<'a>(text: &'a str, field: &str) -> Result<(&'a str, Vec<f64>)> {
+    let (name, params) = match text.split_once(':') {
+        Some((name, params)) => (name.trim(), Some(params)),
+        None => (text.trim(), None),
+    };
+    if name.is_empty() {
+        return Err(Error::validation(
+            field,
+            format!("{text:?} names no indicator (expected `name` or `name:p1,p2`, e.g. `macd:12,26,9`)"),
+        ));
+    }
+    let params = params
+        .map(|list| {
+            list.split(',')
+                .map(|p| {
+                    p.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+                        Error::validation(
+                            field,
+                            format!("{p:?} in {text:?} is not a number (parameters are separated by commas)"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<f64>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    Ok((name, params))
+}

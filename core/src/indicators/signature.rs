@@ -999,6 +999,24 @@ impl FromStr for Signature {
     }
 }
 
+impl FromStr for Study {
+    type Err = Error;
+
+    /// The short form `name` or `name:p1,p2,...` of [`Study::from_parts`] (`macd:12,26,9`, `rsi:14`, `obv`): the
+    /// study without the chart period, which the request supplies (see [`SignatureBuilder::new`]).
+    ///
+    /// ```
+    /// use autoshares::indicators::{ChartPeriod, Signature, SignatureBuilder, Study};
+    /// let study: Study = "MACD:12,26,9".parse()?;
+    /// assert_eq!(SignatureBuilder::new(ChartPeriod::H4, study).build()?.to_string(), "MACD|4h|false|12|26|9");
+    /// # Ok::<(), autoshares::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Study> {
+        let (name, params) = super::split_spec(s, "signature")?;
+        Study::from_parts(name, &params)
+    }
+}
+
 impl From<Signature> for IndicatorHistoryRequestSettings {
     /// The settings of one indicator: its signature and period; the range follows the candles' unless set.
     fn from(s: Signature) -> IndicatorHistoryRequestSettings {
