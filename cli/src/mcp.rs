@@ -18,7 +18,6 @@ use autoshares::auth::PasswordLogin;
 use autoshares::indicators::{ChartPeriod, Indicator, Study};
 use autoshares::models::{CreateOrder, OrderSide, TimeInForce};
 use autoshares::orders::OrderRequest;
-use autoshares::paging::Sort;
 use autoshares::{Client, Config, Environment, UserRef};
 use futures::{StreamExt, TryStreamExt};
 use rmcp::handler::server::wrapper::Parameters;
@@ -505,12 +504,7 @@ impl AutoSharesMcp {
         let r = async {
             let account = self.account(input.account_id).await?;
             let limit = input.limit.unwrap_or(50);
-            self.client
-                .orders()
-                .list(account)
-                .sort(Sort::descending("CreateDate"))
-                .page_size(100)
-                .stream()
+            crate::reads::newest_orders(&self.client, account)
                 .take(limit)
                 .try_collect::<Vec<_>>()
                 .await
@@ -528,12 +522,7 @@ impl AutoSharesMcp {
         let r = async {
             let account = self.account(input.account_id).await?;
             let limit = input.limit.unwrap_or(50);
-            self.client
-                .transactions()
-                .list(account)
-                .sort(Sort::descending("Date"))
-                .page_size(100)
-                .stream()
+            crate::reads::newest_transactions(&self.client, account)
                 .take(limit)
                 .try_collect::<Vec<_>>()
                 .await

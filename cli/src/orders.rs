@@ -5,7 +5,6 @@
 
 use autoshares::models::{CreateOrder, ModifyOrder, Order, OrderSide, OrderType, TimeInForce};
 use autoshares::orders::OrderRequest;
-use autoshares::paging::Sort;
 use autoshares::{Client, Config, Environment};
 use serde_json::json;
 
@@ -123,13 +122,12 @@ fn order_table(orders: &[Order]) -> Table {
 pub async fn list(ctx: &Ctx, account: Option<i32>, limit: usize) -> CliResult {
     let client = ctx.client()?;
     let account = ctx.account(&client, account).await?;
-    let stream = client
-        .orders()
-        .list(account)
-        .sort(Sort::descending("CreateDate"))
-        .page_size(100)
-        .stream();
-    let orders = collect(stream, limit, "orders").await?;
+    let orders = collect(
+        crate::reads::newest_orders(&client, account),
+        limit,
+        "orders",
+    )
+    .await?;
     ctx.out.show(&orders, || order_table(&orders))
 }
 

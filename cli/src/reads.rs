@@ -7,7 +7,7 @@ use autoshares::filter::Filter;
 use autoshares::indicators::{
     compute, Bars, ChartPeriod, Indicator, Signature, SignatureBuilder, Study,
 };
-use autoshares::models::ChartHistoryRequest;
+use autoshares::models::{ChartHistoryRequest, Order, Transaction};
 use autoshares::paging::Sort;
 use autoshares::{Client, UserRef};
 use chrono::NaiveDate;
@@ -292,17 +292,38 @@ where
     Ok(items)
 }
 
-/// `autoshares transactions`.
-pub async fn transactions(ctx: &Ctx, account: Option<i32>, limit: usize) -> CliResult {
-    let client = ctx.client()?;
-    let account = ctx.account(&client, account).await?;
-    let stream = client
+/// An account's orders, newest first, fetched page by page as the reader asks (`orders list`, the MCP tool).
+pub fn newest_orders(
+    client: &Client,
+    account: i32,
+) -> impl futures::Stream<Item = autoshares::Result<Order>> + '_ {
+    client
+        .orders()
+        .list(account)
+        .sort(Sort::descending("CreateDate"))
+        .page_size(100)
+        .stream()
+}
+
+/// An account's transactions, newest first, fetched page by page as the reader asks (`transactions`, the MCP
+/// tool).
+pub fn newest_transactions(
+    client: &Client,
+    account: i32,
+) -> impl futures::Stream<Item = autoshares::Result<Transaction>> + '_ {
+    client
         .transactions()
         .list(account)
         .sort(Sort::descending("Date"))
         .page_size(100)
-        .stream();
-    let items = collect(stream, limit, "transactions").await?;
+        .stream()
+}
+
+/// `autoshares transactions`.
+pub async fn transactions(ctx: &Ctx, account: Option<i32>, limit: usize) -> CliResult {
+    let client = ctx.client()?;
+    let account = ctx.account(&client, account).await?;
+    let items = collect(newest_transactions(&client, account), limit, "transactions").await?;
     ctx.out.show(&items, || {
         let mut t = Table::new(["ID", "DATE", "TYPE", "SYMBOL", "QUANTITY", "PRICE", "VALUE"]);
         for x in &items {
