@@ -149,9 +149,16 @@ def test_token_store_error(sb: autoshares.Sandbox, tmp_path: Path) -> None:
     _roundtrip(e.value)
 
 
-def test_stream_error_class_pickles() -> None:
-    # The core has no stream yet (issue: streaming), so no real failure can raise it; the class is in place.
-    _roundtrip(autoshares.StreamError("stream error: closed"))
+def test_stream_error_from_subscribing_on_a_stopped_stream(sb: autoshares.Sandbox) -> None:
+    client = sb.client()
+    stream = client.stream(quotes=["AAPL"], market_hours="always")
+    stream.ready(timeout=10)
+    stream.close()
+    with pytest.raises(autoshares.StreamError) as e:
+        stream.subscribe(quotes=["MSFT"])
+    assert e.value.code == "STREAM"
+    _roundtrip(e.value)
+    client.close()
 
 
 def test_ambiguous_order_error(sb: autoshares.Sandbox) -> None:
