@@ -34,6 +34,9 @@ struct Args {
     /// Quote-streamer messages per second per connection (round-robin over its securities).
     #[arg(long, default_value_t = autoshares_sandbox::config::DEFAULT_QUOTE_RATE)]
     quote_rate: u32,
+    /// Quote streamer as fast as each socket takes (benchmarks of consumers): overrides --quote-rate.
+    #[arg(long)]
+    quote_firehose: bool,
     /// Data-streamer messages queued per connection before a slow client is disconnected.
     #[arg(long, default_value_t = 65_536)]
     data_queue: usize,
@@ -134,7 +137,11 @@ async fn main() -> std::io::Result<()> {
             ..Default::default()
         },
         streams: autoshares_sandbox::StreamConfig {
-            quote_rate: args.quote_rate,
+            quote_rate: if args.quote_firehose {
+                autoshares_sandbox::config::QUOTE_FIREHOSE
+            } else {
+                args.quote_rate
+            },
             data_queue: args.data_queue.max(1),
         },
         ..SandboxConfig::default()
