@@ -43,6 +43,16 @@ impl Data {
         }
     }
 
+    fn reserve(&mut self, n: usize) {
+        match self {
+            Data::Skip => {}
+            Data::Int(v) | Data::Time(v) => v.reserve(n),
+            Data::Bool(v) => v.reserve(n),
+            Data::Decimal(v) => v.reserve(n),
+            Data::Str(offsets, _) => offsets.reserve(n),
+        }
+    }
+
     fn push_str(&mut self, s: &str) {
         if let Data::Str(offsets, bytes) = self {
             bytes.extend_from_slice(s.as_bytes());
@@ -189,6 +199,7 @@ impl Column {
         if matches!(data, Data::Skip) {
             return None;
         }
+        data.reserve(values.len());
         let mut valid: Vec<bool> = Vec::with_capacity(values.len());
         for v in values {
             v.append_to(&mut data);
@@ -222,17 +233,23 @@ fn le<T: Copy, const N: usize>(values: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8
     out
 }
 
-/// Decimals at one scale as 128-bit integers, or `None` when one would not fit (then the column is text).
-fn decimal128(values: &[Decimal]) -> Option<(u32, Vec<u8>)> {
+/// Decimals at one scale as 128-bit little-endian integers (two words each, low first), or `None` when one would
+/// not fit (then the column is text).
+fn decimal128(values: &[Decimal]) -> Option<(u32, Buffer)> {
     let scale = values.iter().map(|d| d.scale()).max().unwrap_or(0);
-    let mut out = Vec::with_capacity(values.len() * 16);
+    let mut out = Vec::with_capacity(values.len() * 2);
     for d in values {
-        let m = d
-            .mantissa()
-            .checked_mul(10i128.checked_pow(scale - d.scale())?)?;
-        out.extend_from_slice(&m.to_le_bytes());
+        let m = if d.scale() == scale {
+            d.mantissa()
+        } else {
+            d.mantissa()
+                .checked_mul(10i128.checked_pow(scale - d.scale())?)?
+        };
+        // Each word's bytes in little-endian order (a no-op on little-endian machines).
+        out.push(u64::from_ne_bytes((m as u64).to_le_bytes()));
+        out.push(u64::from_ne_bytes(((m >> 64) as u64).to_le_bytes()));
     }
-    Some((scale, out))
+    Some((scale, Buffer::from_words(out)))
 }
 
 /// `c` in Arrow's layout: `[validity, values]`, or `[validity, offsets, bytes]` for text.
@@ -254,21 +271,15 @@ fn arrow_column(c: Column) -> arrow_c::Column {
         )
     };
     let (format, buffers) = match c.data {
-        Data::Int(v) => (
-            "l".to_string(),
-            vec![Buffer::from_bytes(&le(&v, i64::to_le_bytes))],
-        ),
-        Data::Time(v) => (
-            "tsu:UTC".to_string(),
-            vec![Buffer::from_bytes(&le(&v, i64::to_le_bytes))],
-        ),
+        Data::Int(v) => ("l".to_string(), vec![Buffer::from_i64(v)]),
+        Data::Time(v) => ("tsu:UTC".to_string(), vec![Buffer::from_i64(v)]),
         Data::Bool(v) => (
             "b".to_string(),
             vec![Buffer::from_bytes(&bitmap(v.into_iter(), n))],
         ),
         Data::Str(offsets, bytes) => text(&offsets, &bytes),
         Data::Decimal(v) => match decimal128(&v) {
-            Some((scale, data)) => (format!("d:38,{scale}"), vec![Buffer::from_bytes(&data)]),
+            Some((scale, data)) => (format!("d:38,{scale}"), vec![data]),
             None => {
                 // Too large for 128 bits at one scale: the exact text instead.
                 let mut t = Data::Str(vec![0], Vec::new());
