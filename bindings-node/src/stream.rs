@@ -1029,6 +1029,11 @@ impl MarketStream {
                     Some(ev) => batch.extend(StreamEvent::from_core(ev)),
                 }
             }
+            // The frames that already arrived are handled before JS is woken, so the batch is not the first event
+            // alone (no timer: nothing is waited for that has not arrived).
+            for _ in 0..2 {
+                tokio::task::yield_now().await;
+            }
             while batch.len() < max {
                 match core.try_next() {
                     Some(ev) => batch.extend(StreamEvent::from_core(ev)),
