@@ -189,23 +189,43 @@ pub struct Column {
     valid: Vec<bool>,
 }
 
-impl Column {
-    /// The column `name` of `values` (`None` for a field that is not a scalar).
-    pub fn build<'a, T: Cell + 'a>(
-        name: &'static str,
-        values: impl ExactSizeIterator<Item = &'a T>,
-    ) -> Option<Column> {
-        let mut data = T::column();
-        if matches!(data, Data::Skip) {
-            return None;
+/// A column being built, a row at a time (`py_model!`'s `columns` fills all of a model's at once, in one pass).
+pub struct Builder {
+    name: &'static str,
+    data: Data,
+    valid: Vec<bool>,
+}
+
+impl Builder {
+    /// The column `name` for `n` values of the field type `T` (`_type` only names it; a skipped field, a secret
+    /// or a value that is not a scalar, builds nothing).
+    pub fn of<T: Cell>(name: &'static str, n: usize, secret: bool, _type: Option<&T>) -> Builder {
+        let mut data = if secret { Data::Skip } else { T::column() };
+        data.reserve(n);
+        let valid = if matches!(data, Data::Skip) {
+            Vec::new()
+        } else {
+            Vec::with_capacity(n)
+        };
+        Builder { name, data, valid }
+    }
+
+    /// Appends a row's value.
+    pub fn push<T: Cell>(&mut self, v: &T) {
+        if matches!(self.data, Data::Skip) {
+            return;
         }
-        data.reserve(values.len());
-        let mut valid: Vec<bool> = Vec::with_capacity(values.len());
-        for v in values {
-            v.append_to(&mut data);
-            valid.push(v.valid());
-        }
-        Some(Column { name, data, valid })
+        v.append_to(&mut self.data);
+        self.valid.push(v.valid());
+    }
+
+    /// The column (`None` for a skipped field).
+    pub fn finish(self) -> Option<Column> {
+        (!matches!(self.data, Data::Skip)).then_some(Column {
+            name: self.name,
+            data: self.data,
+            valid: self.valid,
+        })
     }
 }
 
