@@ -18,7 +18,8 @@ help:
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
 	@echo "make sandbox  run the local sandbox on http://127.0.0.1:8080"
 	@echo "make doc      build the API documentation"
-	@echo "make bench    the benchmarks (criterion; ratios against baselines measured in the same run)"
+	@echo "make bench    every benchmark (Rust, Python, Node against hand-written clients in one run): docs/PERFORMANCE.md"
+	@echo "make bench-check  rerun the benchmarks; fail when a ratio is more than 25% worse than docs/performance.json"
 	@echo "make soak     mixed traffic under every fault at once from Rust, Python and Node (5 minutes), then the client's view vs the sandbox's"
 	@echo "make fuzz     the property-based fuzz targets, 1,000,000 cases each (make test runs 3,000)"
 	@echo "make generate regenerate core's REST surface from the vendor spec (scripts/gen_api.py), then the Node and Python wrappers"
@@ -77,12 +78,6 @@ sandbox:
 doc:
 	$(CARGO) doc --workspace --no-deps
 
-bench:
-	$(CARGO) build --release -q -p autoshares-sandbox
-	$(UNSET_ENV) $(CARGO) run --release -q -p autoshares-benches --bin rest -- --write target/bench-rest.md
-	$(UNSET_ENV) $(CARGO) bench -p autoshares-benches --bench stream_decode -- --warm-up-time 2 --measurement-time 5
-	python3 scripts/perf_table.py target/bench-rest.md
-
 # A bounded soak under every fault at once, from Rust, Python and Node in turn (SOAK_SECONDS each, 100 by default:
 # about five minutes); the last line adds up their `soak:` summaries.
 SOAK_SECONDS ?= 100
@@ -134,7 +129,7 @@ VENV_PY := $(VENV)/bin/python
 PY_TOOLS := maturin pytest pytest-asyncio mypy ruff nbclient nbformat ipykernel pyarrow pandas polars mcp ta
 HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 RUFF := $(VENV_PY) -m ruff --config bindings-python/pyproject.toml
-PY_SOURCES := bindings-python/python bindings-python/tests examples/python tests/soak tests/mcp
+PY_SOURCES := bindings-python/python bindings-python/tests examples/python tests/soak tests/mcp benches/python
 
 # The stamp is named after the tool list, so a venv made before a tool joined PY_TOOLS gets it on the next run.
 TOOLS_STAMP := $(VENV)/.tools-$(shell echo '$(PY_TOOLS)' | cksum | cut -d' ' -f1)
@@ -175,3 +170,37 @@ test-cli: $(TOOLS_STAMP)
 demo-python: python-build
 	$(UNSET_ENV) $(VENV_PY) examples/python/quickstart.py
 	$(UNSET_ENV) $(VENV_PY) examples/python/quickstart_async.py
+
+# ---- benchmarks (never part of `make test`) -------------------------------------------------------------------
+# `make bench`: every client against the same sandbox process in one run (benches/run.py), ratios and target status
+# into docs/PERFORMANCE.md and docs/performance.json; `make bench-check` reruns it and fails when a ratio is more than
+# 25% worse than recorded. The release binaries share target/<host>/release with the Node and Python builds.
+BENCH_PY_REQS := aiohttp httpx requests uvloop websockets orjson
+BENCH_BIN_DIR := target/$(HOST_TARGET)/release
+BENCH_RUN := $(UNSET_ENV) BENCH_BIN_DIR=$(BENCH_BIN_DIR) python3 benches/run.py
+
+.PHONY: bench-deps bench-build bench-check
+
+bench-deps: python-build node-build $(VENV)/.bench-installed benches/node/node_modules/.package-lock.json
+	@command -v wrk >/dev/null || command -v $(CURDIR)/target/tools/bin/oha >/dev/null || \
+		{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y -q wrk >/dev/null; \
+		  else $(CARGO) install oha --locked --root target/tools; fi; }
+
+$(VENV)/.bench-installed: $(VENV)/.tools-installed
+	$(VENV_PY) -m pip install --quiet $(BENCH_PY_REQS)
+	touch $@
+
+benches/node/node_modules/.package-lock.json: benches/node/package.json benches/node/package-lock.json
+	cd benches/node && $(NPM) ci --no-audit --no-fund
+
+bench-build:
+	$(CARGO) build --release -q --target $(HOST_TARGET) -p autoshares-sandbox -p autoshares-benches --bins
+
+bench: bench-deps bench-build
+	$(BENCH_RUN) --out target/bench/results.json
+	$(UNSET_ENV) $(CARGO) bench -q --target $(HOST_TARGET) -p autoshares-benches --bench stream_decode -- --warm-up-time 2 --measurement-time 5
+	python3 scripts/perf_table.py target/bench/results.json --notes docs/performance-notes.md
+
+bench-check: bench-deps bench-build
+	$(BENCH_RUN) --out target/bench/check.json
+	python3 scripts/perf_table.py --check target/bench/check.json

@@ -2,6 +2,7 @@
 // (loopback WebSockets) and their fault switches (sb.streams).
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
@@ -115,6 +116,27 @@ test('3 quotes and an account: quotes with exact decimals, then order, position,
   assert.ok(stream.stats().frames > 0)
   await stream.close()
   assert.equal(stream.state('quote'), 'closed')
+})
+
+test('nextBatch() unpacks quote events into the very objects the native path builds', async (t) => {
+  const { sb, client } = await setup(t)
+  sb.streams.setQuoteRate(500)
+  const stream = await open(t, client, { quotes: ['AAPL', 'MSFT', 'SPY'] })
+  // Objects as napi builds them (next() is not packed), mixed with other events.
+  const seen = []
+  while (seen.filter((e) => e.type === 'quote').length < 6) {
+    const step = await stream.next()
+    assert.equal(step.done, false)
+    seen.push(step.value)
+  }
+  const native = createRequire(import.meta.url)('../lib.cjs')
+  const unpacked = native._unpackEvents(native._packEvents(seen))
+  assert.deepStrictEqual(unpacked, seen)
+  for (let i = 0; i < seen.length; i++) assert.deepEqual(Object.keys(unpacked[i]), Object.keys(seen[i]))
+  // And what nextBatch() hands out has the same shape.
+  const batch = await stream.nextBatch()
+  const q = batch.find((e) => e.type === 'quote')
+  assert.ok(q.quote.bid && q.quote.date instanceof Date && typeof q.securityId === 'number', JSON.stringify(q))
 })
 
 test('an unknown symbol or a foreign account rejects with VALIDATION before anything connects', async (t) => {

@@ -1029,6 +1029,11 @@ impl MarketStream {
                     Some(ev) => batch.extend(StreamEvent::from_core(ev)),
                 }
             }
+            // The frames that already arrived are handled before JS is woken, so the batch is not the first event
+            // alone (no timer: nothing is waited for that has not arrived).
+            for _ in 0..2 {
+                tokio::task::yield_now().await;
+            }
             while batch.len() < max {
                 match core.try_next() {
                     Some(ev) => batch.extend(StreamEvent::from_core(ev)),
@@ -1038,6 +1043,44 @@ impl MarketStream {
             Ok(batch)
         };
         call::spawn(env, &self.life, options, fut, |v| v)
+    }
+
+    /// `nextBatch()` as lib.cjs reads it: the same events with the quote events packed (see `PackedBatch`).
+    #[napi(
+        js_name = "_nextBatchPacked",
+        ts_args_type = "max?: number, options?: CallOptions",
+        ts_return_type = "Promise<PackedBatch>"
+    )]
+    pub fn next_batch_packed<'env>(
+        &self,
+        env: &'env Env,
+        max: Option<u32>,
+        options: Option<CallOptions>,
+    ) -> Result<PromiseRaw<'env, PackedBatch>> {
+        let core = self.core.clone();
+        let max = max.unwrap_or(512).clamp(1, 65_536) as usize;
+        let fut = async move {
+            let mut events = Vec::new();
+            let mut packer = Packer::default();
+            while events.is_empty() {
+                match core.next().await {
+                    None => return Ok((events, packer)),
+                    Some(ev) => events.extend(StreamEvent::from_core(ev).map(|e| packer.quote(e))),
+                }
+            }
+            // As in `next_batch`: the frames already read are handled before JS is woken.
+            for _ in 0..2 {
+                tokio::task::yield_now().await;
+            }
+            while events.len() < max {
+                match core.try_next() {
+                    Some(ev) => events.extend(StreamEvent::from_core(ev).map(|e| packer.quote(e))),
+                    None => break,
+                }
+            }
+            Ok((events, packer))
+        };
+        call::spawn(env, &self.life, options, fut, |(events, p)| p.batch(events))
     }
 
     /// The next event if one is queued, without waiting; `null` otherwise.
@@ -1162,4 +1205,256 @@ impl MarketStream {
         };
         call::spawn(env, &Lifecycle::new(), None, fut, |v| v)
     }
+}
+
+// ---- quote events packed for JS ---------------------------------------------------------------------------------
+// A quote event is about 40 properties; napi sets them one call each (about 20 us of CPU an event here), which
+// capped `for await` well below a hand-written `ws` + `JSON.parse` client. So `nextBatch()` (lib.cjs) reads
+// `_nextBatchPacked()`: quote events as one string of their text fields and one Float64Array of their numbers and
+// times, which lib.cjs turns into the very objects napi would have built (same properties in the same order,
+// absent ones left out), with a decoder it generates once from `_quoteLayout()`. Other events stay objects.
+
+/// The text fields' separator in [`PackedBatch::strings`], and the mark of an absent text field.
+const SEP: char = '\u{0}';
+const ABSENT: char = '\u{1}';
+
+/// Fields of a packed quote event: its `quote` object's, then the event's own (`s` text, `n` number, `d` `Date`,
+/// `b` boolean), in the order of the structs (napi's property order).
+const QUOTE_LAYOUT: &[(&str, &str)] = &[
+    ("ask", "s"),
+    ("bid", "s"),
+    ("last", "s"),
+    ("volume", "s"),
+    ("openInterest", "s"),
+    ("symbol", "s"),
+    ("securityId", "n"),
+    ("timestamp", "d"),
+    ("quoteTypes", "n"),
+    ("mark", "s"),
+    ("price", "s"),
+    ("key", "n"),
+    ("date", "d"),
+    ("high", "s"),
+    ("low", "s"),
+    ("open", "s"),
+    ("close", "s"),
+    ("change", "s"),
+    ("changePc", "s"),
+    ("week52Low", "s"),
+    ("week52High", "s"),
+    ("totalDailyVolume", "s"),
+    ("askSize", "s"),
+    ("bidSize", "s"),
+    ("previousClose", "s"),
+    ("isHalted", "b"),
+    ("bidExchange", "s"),
+    ("askExchange", "s"),
+    ("lastExchange", "s"),
+    ("channel", "s"),
+];
+const QUOTE_EVENT_LAYOUT: &[(&str, &str)] = &[
+    ("securityId", "n"),
+    ("lastSize", "s"),
+    ("bidTime", "d"),
+    ("askTime", "d"),
+    ("bidMarket", "s"),
+    ("askMarket", "s"),
+    ("lastMarket", "s"),
+    ("dayHigh", "s"),
+    ("dayLow", "s"),
+    ("tradeCondition", "s"),
+];
+
+/// A batch of events with the quote events packed (see above).
+#[napi(object, object_from_js = false)]
+pub struct PackedBatch {
+    /// The events in order; `null` where a packed quote event goes.
+    pub events: Vec<Option<StreamEvent>>,
+    /// The packed quote events' text fields, each followed by `\0`; `\u0001` for an absent one.
+    pub strings: String,
+    /// Their numbers and times (milliseconds); `NaN` for an absent one, booleans as 1 and 0.
+    pub numbers: Float64Array,
+}
+
+#[derive(Default)]
+struct Packer {
+    strings: String,
+    numbers: Vec<f64>,
+}
+
+impl Packer {
+    fn batch(self, events: Vec<Option<StreamEvent>>) -> PackedBatch {
+        PackedBatch {
+            events,
+            strings: self.strings,
+            numbers: Float64Array::new(self.numbers),
+        }
+    }
+
+    fn s(&mut self, v: Option<String>) {
+        match v {
+            Some(v) => self.strings.push_str(&v),
+            None => self.strings.push(ABSENT),
+        }
+        self.strings.push(SEP);
+    }
+    fn n(&mut self, v: Option<i32>) {
+        self.numbers.push(v.map_or(f64::NAN, f64::from));
+    }
+    fn d(&mut self, v: Option<DateTime<Utc>>) {
+        // napi's `Date`s are whole milliseconds too.
+        self.numbers
+            .push(v.map_or(f64::NAN, |t| t.timestamp_millis() as f64));
+    }
+    fn b(&mut self, v: Option<bool>) {
+        self.numbers
+            .push(v.map_or(f64::NAN, |b| f64::from(u8::from(b))));
+    }
+
+    /// Packs a quote event; gives it back when a text field holds a separator (then it stays an object).
+    fn quote(&mut self, ev: StreamEvent) -> Option<StreamEvent> {
+        let StreamEvent::Quote {
+            quote,
+            security_id,
+            last_size,
+            bid_time,
+            ask_time,
+            bid_market,
+            ask_market,
+            last_market,
+            day_high,
+            day_low,
+            trade_condition,
+        } = ev
+        else {
+            return Some(ev);
+        };
+        let texts = [
+            &quote.symbol,
+            &quote.bid_exchange,
+            &quote.ask_exchange,
+            &quote.last_exchange,
+            &quote.channel,
+            &bid_market,
+            &ask_market,
+            &last_market,
+            &trade_condition,
+        ];
+        if texts
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| t.contains([SEP, ABSENT])))
+        {
+            return Some(StreamEvent::Quote {
+                quote,
+                security_id,
+                last_size,
+                bid_time,
+                ask_time,
+                bid_market,
+                ask_market,
+                last_market,
+                day_high,
+                day_low,
+                trade_condition,
+            });
+        }
+        // Every field, in QUOTE_LAYOUT's order (a field added to the model fails to compile here).
+        let Quote {
+            ask,
+            bid,
+            last,
+            volume,
+            open_interest,
+            symbol,
+            security_id: quote_security_id,
+            timestamp,
+            quote_types,
+            mark,
+            price,
+            key,
+            date,
+            high,
+            low,
+            open,
+            close,
+            change,
+            change_pc,
+            week52_low,
+            week52_high,
+            total_daily_volume,
+            ask_size,
+            bid_size,
+            previous_close,
+            is_halted,
+            bid_exchange,
+            ask_exchange,
+            last_exchange,
+            channel,
+        } = quote;
+        self.s(ask);
+        self.s(bid);
+        self.s(last);
+        self.s(volume);
+        self.s(open_interest);
+        self.s(symbol);
+        self.n(quote_security_id);
+        self.d(timestamp);
+        self.n(quote_types);
+        self.s(mark);
+        self.s(price);
+        self.n(key);
+        self.d(date);
+        self.s(high);
+        self.s(low);
+        self.s(open);
+        self.s(close);
+        self.s(change);
+        self.s(change_pc);
+        self.s(week52_low);
+        self.s(week52_high);
+        self.s(total_daily_volume);
+        self.s(ask_size);
+        self.s(bid_size);
+        self.s(previous_close);
+        self.b(is_halted);
+        self.s(bid_exchange);
+        self.s(ask_exchange);
+        self.s(last_exchange);
+        self.s(channel);
+        // QUOTE_EVENT_LAYOUT's order.
+        self.n(security_id);
+        self.s(last_size);
+        self.d(bid_time);
+        self.d(ask_time);
+        self.s(bid_market);
+        self.s(ask_market);
+        self.s(last_market);
+        self.s(day_high);
+        self.s(day_low);
+        self.s(trade_condition);
+        None
+    }
+}
+
+/// `_quoteLayout()`: the fields of a packed quote event (for lib.cjs's decoder): `[quote fields, event fields]`,
+/// each `[name, kind]`.
+#[napi(js_name = "_quoteLayout")]
+pub fn quote_layout() -> Vec<Vec<Vec<String>>> {
+    [QUOTE_LAYOUT, QUOTE_EVENT_LAYOUT]
+        .iter()
+        .map(|l| {
+            l.iter()
+                .map(|(name, kind)| vec![name.to_string(), kind.to_string()])
+                .collect()
+        })
+        .collect()
+}
+
+/// `_packEvents(events)`: events packed as `_nextBatchPacked()` packs them (for the test that unpacking them gives
+/// the objects back).
+#[napi(js_name = "_packEvents", ts_return_type = "PackedBatch")]
+pub fn pack_events(events: Vec<StreamEvent>) -> PackedBatch {
+    let mut packer = Packer::default();
+    let events = events.into_iter().map(|e| packer.quote(e)).collect();
+    packer.batch(events)
 }

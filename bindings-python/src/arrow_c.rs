@@ -74,6 +74,37 @@ impl Buffer {
         Buffer(Some(words))
     }
 
+    /// Words already in Arrow's little-endian layout (no copy).
+    pub fn from_words(words: Vec<u64>) -> Buffer {
+        Buffer(Some(words))
+    }
+
+    /// 64-bit integers as Arrow stores them (little-endian), without a copy where the machine is little-endian.
+    pub fn from_i64(values: Vec<i64>) -> Buffer {
+        #[cfg(target_endian = "little")]
+        {
+            let mut values = std::mem::ManuallyDrop::new(values);
+            // SAFETY: i64 and u64 have the same size and alignment, so the allocation is a valid Vec<u64> of the
+            // same length and capacity, and little-endian i64s are their two's-complement words.
+            Buffer(Some(unsafe {
+                Vec::from_raw_parts(
+                    values.as_mut_ptr().cast::<u64>(),
+                    values.len(),
+                    values.capacity(),
+                )
+            }))
+        }
+        #[cfg(not(target_endian = "little"))]
+        {
+            Buffer(Some(
+                values
+                    .into_iter()
+                    .map(|v| u64::from_ne_bytes(v.to_le_bytes()))
+                    .collect(),
+            ))
+        }
+    }
+
     fn as_ptr(&self) -> *const c_void {
         match &self.0 {
             Some(w) if !w.is_empty() => w.as_ptr().cast(),

@@ -46,6 +46,17 @@ impl Data {
         }
     }
 
+    fn reserve(&mut self, n: usize) {
+        match self {
+            Data::Skip => {}
+            Data::Int(v) | Data::Time(v) => v.reserve(n),
+            Data::Bool(v) => v.reserve(n),
+            Data::Decimal(v) => v.reserve(n),
+            Data::Str(offsets, _) => offsets.reserve(n),
+            Data::Float(v) => v.reserve(n),
+        }
+    }
+
     fn push_str(&mut self, s: &str) {
         if let Data::Str(offsets, bytes) = self {
             bytes.extend_from_slice(s.as_bytes());
@@ -182,28 +193,47 @@ pub struct Column {
     valid: Vec<bool>,
 }
 
-impl Column {
-    /// The column `name` of `values` (`None` for a field that is not a scalar).
-    pub fn build<'a, T: Cell + 'a>(
-        name: &'static str,
-        values: impl ExactSizeIterator<Item = &'a T>,
-    ) -> Option<Column> {
-        let mut data = T::column();
-        if matches!(data, Data::Skip) {
-            return None;
-        }
-        let mut valid: Vec<bool> = Vec::with_capacity(values.len());
-        for v in values {
-            v.append_to(&mut data);
-            valid.push(v.valid());
-        }
-        Some(Column {
-            name: name.into(),
-            data,
-            valid,
-        })
+/// A column being built, a row at a time (`py_model!`'s `columns` fills all of a model's at once, in one pass).
+pub struct Builder {
+    name: &'static str,
+    data: Data,
+    valid: Vec<bool>,
+}
+
+impl Builder {
+    /// The column `name` for `n` values of the field type `T` (`_type` only names it; a skipped field, a secret
+    /// or a value that is not a scalar, builds nothing).
+    pub fn of<T: Cell>(name: &'static str, n: usize, secret: bool, _type: Option<&T>) -> Builder {
+        let mut data = if secret { Data::Skip } else { T::column() };
+        data.reserve(n);
+        let valid = if matches!(data, Data::Skip) {
+            Vec::new()
+        } else {
+            Vec::with_capacity(n)
+        };
+        Builder { name, data, valid }
     }
 
+    /// Appends a row's value.
+    pub fn push<T: Cell>(&mut self, v: &T) {
+        if matches!(self.data, Data::Skip) {
+            return;
+        }
+        v.append_to(&mut self.data);
+        self.valid.push(v.valid());
+    }
+
+    /// The column (`None` for a skipped field).
+    pub fn finish(self) -> Option<Column> {
+        (!matches!(self.data, Data::Skip)).then_some(Column {
+            name: self.name.into(),
+            data: self.data,
+            valid: self.valid,
+        })
+    }
+}
+
+impl Column {
     /// A `float64` column `name` (`None` is null).
     pub fn float(name: String, values: &[Option<f64>]) -> Column {
         let mut data = Vec::with_capacity(values.len());
@@ -249,17 +279,23 @@ fn le<T: Copy, const N: usize>(values: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8
     out
 }
 
-/// Decimals at one scale as 128-bit integers, or `None` when one would not fit (then the column is text).
-fn decimal128(values: &[Decimal]) -> Option<(u32, Vec<u8>)> {
+/// Decimals at one scale as 128-bit little-endian integers (two words each, low first), or `None` when one would
+/// not fit (then the column is text).
+fn decimal128(values: &[Decimal]) -> Option<(u32, Buffer)> {
     let scale = values.iter().map(|d| d.scale()).max().unwrap_or(0);
-    let mut out = Vec::with_capacity(values.len() * 16);
+    let mut out = Vec::with_capacity(values.len() * 2);
     for d in values {
-        let m = d
-            .mantissa()
-            .checked_mul(10i128.checked_pow(scale - d.scale())?)?;
-        out.extend_from_slice(&m.to_le_bytes());
+        let m = if d.scale() == scale {
+            d.mantissa()
+        } else {
+            d.mantissa()
+                .checked_mul(10i128.checked_pow(scale - d.scale())?)?
+        };
+        // Each word's bytes in little-endian order (a no-op on little-endian machines).
+        out.push(u64::from_ne_bytes((m as u64).to_le_bytes()));
+        out.push(u64::from_ne_bytes(((m >> 64) as u64).to_le_bytes()));
     }
-    Some((scale, out))
+    Some((scale, Buffer::from_words(out)))
 }
 
 /// `c` in Arrow's layout: `[validity, values]`, or `[validity, offsets, bytes]` for text.
@@ -281,14 +317,8 @@ fn arrow_column(c: Column) -> arrow_c::Column {
         )
     };
     let (format, buffers) = match c.data {
-        Data::Int(v) => (
-            "l".to_string(),
-            vec![Buffer::from_bytes(&le(&v, i64::to_le_bytes))],
-        ),
-        Data::Time(v) => (
-            "tsu:UTC".to_string(),
-            vec![Buffer::from_bytes(&le(&v, i64::to_le_bytes))],
-        ),
+        Data::Int(v) => ("l".to_string(), vec![Buffer::from_i64(v)]),
+        Data::Time(v) => ("tsu:UTC".to_string(), vec![Buffer::from_i64(v)]),
         Data::Bool(v) => (
             "b".to_string(),
             vec![Buffer::from_bytes(&bitmap(v.into_iter(), n))],
@@ -299,7 +329,7 @@ fn arrow_column(c: Column) -> arrow_c::Column {
             vec![Buffer::from_bytes(&le(&v, f64::to_le_bytes))],
         ),
         Data::Decimal(v) => match decimal128(&v) {
-            Some((scale, data)) => (format!("d:38,{scale}"), vec![Buffer::from_bytes(&data)]),
+            Some((scale, data)) => (format!("d:38,{scale}"), vec![data]),
             None => {
                 // Too large for 128 bits at one scale: the exact text instead.
                 let mut t = Data::Str(vec![0], Vec::new());

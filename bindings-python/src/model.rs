@@ -219,13 +219,21 @@ macro_rules! py_model {
 
         impl $crate::frames::Row for $core {
             fn columns(rows: &[&Self]) -> Vec<$crate::frames::Column> {
-                let mut out = Vec::new();
-                $(
-                    if !$name::REDACTED.contains(&$py) {
-                        out.extend($crate::frames::Column::build($py, rows.iter().map(|r| &r.$field)));
-                    }
-                )*
-                out
+                use $crate::frames::Builder;
+                // One pass over the rows for all the columns (the rows are read from memory once).
+                let first = rows.first().copied();
+                let mut builders = [$(
+                    Builder::of($py, rows.len(), $name::REDACTED.contains(&$py), first.map(|r| &r.$field)),
+                )*];
+                for r in rows {
+                    let mut cols = builders.iter_mut();
+                    $(
+                        if let Some(b) = cols.next() {
+                            b.push(&r.$field);
+                        }
+                    )*
+                }
+                builders.into_iter().filter_map(Builder::finish).collect()
             }
         }
 

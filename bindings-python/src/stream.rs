@@ -447,9 +447,18 @@ async fn wait(inner: Arc<Inner>) -> autoshares::Result<bool> {
     match inner.stream.next().await {
         Some(ev) => {
             lock(&inner.parked).push_back(ev);
+            coalesce().await;
             Ok(true)
         }
         None => Ok(false),
+    }
+}
+
+/// Lets the supervisors handle the frames that already arrived before Python is woken, so that the wake-up
+/// takes a batch rather than the first event alone (no timer: only frames already read are waited for).
+pub async fn coalesce() {
+    for _ in 0..2 {
+        tokio::task::yield_now().await;
     }
 }
 

@@ -34,6 +34,9 @@ pub struct SandboxArgs {
     /// Quote-streamer messages per second per connection (round-robin over its securities).
     #[arg(long, default_value_t = crate::config::DEFAULT_QUOTE_RATE)]
     pub quote_rate: u32,
+    /// Quote streamer as fast as each socket takes (benchmarks of consumers): overrides --quote-rate.
+    #[arg(long)]
+    pub quote_firehose: bool,
     /// Data-streamer messages queued per connection before a slow client is disconnected.
     #[arg(long, default_value_t = 65_536)]
     pub data_queue: usize,
@@ -130,7 +133,11 @@ pub async fn run(args: SandboxArgs) -> std::io::Result<()> {
             ..Default::default()
         },
         streams: crate::StreamConfig {
-            quote_rate: args.quote_rate,
+            quote_rate: if args.quote_firehose {
+                crate::config::QUOTE_FIREHOSE
+            } else {
+                args.quote_rate
+            },
             data_queue: args.data_queue.max(1),
         },
         ..SandboxConfig::default()

@@ -44,7 +44,8 @@ pub struct SandboxConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamConfig {
     /// Quote-streamer messages per second per connection, shared round-robin by its subscribed
-    /// securities (`Quote` and `MarketDepth`); 20 by default, up to tens of thousands.
+    /// securities (`Quote` and `MarketDepth`); 20 by default, up to tens of thousands; [`QUOTE_FIREHOSE`] for
+    /// as fast as the socket takes.
     pub quote_rate: u32,
     /// Data-streamer messages queued per connection before the connection counts as a slow consumer
     /// and is closed (recorded as [`crate::stream::CloseReason::SlowConsumer`]); 65,536 by default.
@@ -53,6 +54,11 @@ pub struct StreamConfig {
 
 /// Default quote rate (messages per second per connection).
 pub const DEFAULT_QUOTE_RATE: u32 = 20;
+
+/// The quote rate that means "as fast as the socket takes" (benchmarks of consumers): each quote connection
+/// sends Level I quotes of its securities round-robin, in batches, whenever its socket accepts more, with no
+/// timer in between (and no depth updates).
+pub const QUOTE_FIREHOSE: u32 = u32::MAX;
 
 impl Default for StreamConfig {
     fn default() -> Self {

@@ -611,7 +611,13 @@ pub struct Market {
     started: tokio::time::Instant,
     manual_clock: bool,
     dynamic: Mutex<Dynamic>,
+    /// Walk prices already computed, by (security, tick): a quote samples the day's walk 65 times and the engine
+    /// asks for a quote of every open order on each run, so most of them repeat within a tick.
+    walked: Mutex<HashMap<(i32, i64), Decimal>>,
 }
+
+/// Most walk prices [`Market::walked`] remembers (then it starts again).
+const WALKED: usize = 1 << 16;
 
 impl std::fmt::Debug for Market {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -840,6 +846,7 @@ impl Market {
             started: tokio::time::Instant::now(),
             manual_clock: config.manual_clock,
             dynamic: Mutex::new(Dynamic::default()),
+            walked: Mutex::new(HashMap::new()),
         };
         for (i, s) in market.securities.iter().enumerate() {
             market.by_id.insert(s.id, i);
@@ -1064,10 +1071,24 @@ impl Market {
             return self.option_price(security, terms, time);
         }
         let ms = self.quantize(security, time);
+        // A pure function of the seed, the security and the tick from here on.
+        if let Some(price) = self.walked().get(&(security.id, ms)) {
+            return *price;
+        }
         let reference_ms = self.quantize(security, self.start_time);
         let walk = self.walk_ppm(security.id, ms) - self.walk_ppm(security.id, reference_ms);
         let factor = Decimal::new(1_000_000 + walk.clamp(-600_000, 1_500_000), 6);
-        round_to_tick(security.reference_price * factor, security.tick_size)
+        let price = round_to_tick(security.reference_price * factor, security.tick_size);
+        let mut walked = self.walked();
+        if walked.len() >= WALKED {
+            walked.clear();
+        }
+        walked.insert((security.id, ms), price);
+        price
+    }
+
+    fn walked(&self) -> MutexGuard<'_, HashMap<(i32, i64), Decimal>> {
+        self.walked.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Milliseconds after the noise epoch, truncated to the tick (to the day for mutual funds,

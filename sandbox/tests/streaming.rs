@@ -977,6 +977,39 @@ async fn twenty_thousand_quotes_per_second_roughly() {
 }
 
 #[tokio::test]
+async fn the_firehose_sends_quotes_as_fast_as_the_socket_takes_and_commands_still_work() {
+    let t = T::new().await;
+    let streams = t.c.sb.streams();
+    streams.set_quote_rate(autoshares_sandbox::config::QUOTE_FIREHOSE);
+    let mut c = t.quotes().await;
+    let ids = three_stocks(&t);
+    c.subscribe_ok("Quote", &keys(&ids)).await;
+    c.until(|v| v["EntityType"] == "Quote").await;
+    let start = tokio::time::Instant::now();
+    let mut frames = 0u64;
+    while frames < 20_000 && start.elapsed() < PATIENCE {
+        if let Some(Ok(Message::Text(text))) = c.ws.next().await {
+            // Real Level I quote frames, nothing else (no depth updates).
+            assert!(text.as_str().contains(r#""EntityType":"Quote""#), "{text}");
+            frames += 1;
+        }
+    }
+    assert_eq!(
+        frames,
+        20_000,
+        "only {frames} quotes in {:?}",
+        start.elapsed()
+    );
+    // Commands are still read between batches: unsubscribing everything ends the flow.
+    c.command("Unsubscribe.txt", "Quote", &keys(&ids)).await;
+    c.until(|v| v["Cmd"] == "Unsubscribe.txt").await;
+    let sent = streams.quote().messages_sent();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(50), c.ws.next()).await {}
+    assert!(streams.quote().messages_sent() - sent < 2_000);
+}
+
+#[tokio::test]
 async fn shutdown_closes_stream_connections() {
     let t = T::new().await;
     let mut q = t.quotes().await;

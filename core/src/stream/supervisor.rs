@@ -552,6 +552,7 @@ impl<'s> Connection<'s> {
         let mut last_frame = Instant::now();
         let mut next_ping = Instant::now() + cfg.ping_interval;
         let mut ping_sent: Option<Instant> = None;
+        let mut burst = 0u32;
         loop {
             tokio::select! {
                 frame = self.ws.next() => {
@@ -563,6 +564,12 @@ impl<'s> Connection<'s> {
                             self.shared.stat(|s| s.frames += 1);
                             if let Err(e) = self.handle(&text, now).await {
                                 return End::Lost(e);
+                            }
+                            // A busy socket would keep this worker until tokio's budget runs out (about a thousand
+                            // buffered frames); a consumer's task waiting on the same worker would wait that long.
+                            burst += 1;
+                            if burst.is_multiple_of(32) {
+                                tokio::task::yield_now().await;
                             }
                         }
                         Some(Ok(WsMessage::Close(_))) | None => return End::Lost("closed by the server".into()),

@@ -146,7 +146,13 @@ struct QuoteState {
     last: HashMap<i32, (Decimal, Decimal)>,
     next: usize,
     pace: Pace,
+    /// The firehose's frame per key and when it was built (rebuilt every [`FIREHOSE_REFRESH`]).
+    firehose: HashMap<i32, (Instant, Utf8Bytes)>,
 }
+
+/// How long the firehose sends the same frame for a key: computing a quote (an option's especially) costs more than
+/// sending it many times, and the firehose is there to measure consumers.
+const FIREHOSE_REFRESH: Duration = Duration::from_millis(250);
 
 /// Token-bucket pacing of quote slots.
 #[derive(Debug)]
@@ -233,6 +239,10 @@ impl Conn {
         self.faults = self.hub().faults(self.kind);
         let mut batch = Batch::default();
         let rate = self.hub().quote_rate();
+        if rate == crate::config::QUOTE_FIREHOSE {
+            // `firehose_batch` serves the quotes; depth subscriptions only get their snapshot then.
+            return batch;
+        }
         let due = self
             .quotes
             .pace
@@ -287,6 +297,56 @@ impl Conn {
                     None if skip => self.hub().skip_depth_sequence(),
                     None => {}
                 }
+            }
+        }
+        batch
+    }
+
+    /// Whether quotes go out as fast as the socket takes ([`crate::config::QUOTE_FIREHOSE`]) and there is
+    /// something to send.
+    fn firehose(&self) -> bool {
+        self.kind == SessionType::Quote
+            && self.hub().quote_rate() == crate::config::QUOTE_FIREHOSE
+            && !self.quotes.quote.is_empty()
+    }
+
+    /// The next firehose batch: Level I quotes of the subscribed securities round-robin, each security's frame
+    /// built from the market's quote (the real wire format) at most every [`FIREHOSE_REFRESH`].
+    fn firehose_batch(&mut self) -> Batch {
+        const FIREHOSE_BATCH: usize = 256;
+        self.faults = self.hub().faults(self.kind);
+        let mut batch = Batch::default();
+        let state = self.state.clone();
+        let market = &state.market;
+        let now = Instant::now();
+        for _ in 0..FIREHOSE_BATCH {
+            if batch.drop || self.quotes.keys.is_empty() || self.stalled() {
+                break;
+            }
+            let key = self.quotes.keys[self.quotes.next % self.quotes.keys.len()];
+            self.quotes.next = (self.quotes.next + 1) % self.quotes.keys.len();
+            if !self.quotes.quote.contains(&key) {
+                continue;
+            }
+            let text = match self.quotes.firehose.get(&key) {
+                Some((at, text)) if now.duration_since(*at) < FIREHOSE_REFRESH => {
+                    Some(text.clone())
+                }
+                _ => market
+                    .security_by_id(key)
+                    .zip(market.quote(key))
+                    .map(|(security, q)| {
+                        let previous = self.quotes.last.insert(key, (q.bid, q.ask));
+                        let changed = previous
+                            .map(|(b, a)| (b != q.bid, a != q.ask))
+                            .unwrap_or((true, true));
+                        let text = Utf8Bytes::from(messages::quote(security, &q, changed));
+                        self.quotes.firehose.insert(key, (now, text.clone()));
+                        text
+                    }),
+            };
+            if let Some(text) = text {
+                self.stream(&mut batch, text);
             }
         }
         batch
@@ -485,6 +545,7 @@ impl Conn {
         }
         q.slots.retain(|k, _| q.keys.contains(k));
         q.last.retain(|k, _| q.quote.contains(k));
+        q.firehose.retain(|k, _| q.quote.contains(k));
         if !q.keys.is_empty() {
             q.next %= q.keys.len();
         }
@@ -638,6 +699,7 @@ async fn serve(
         if let Some(reason) = stall(conn, &mut shutdown, accepted, kill).await {
             return reason;
         }
+        let firehose = conn.firehose();
         let batch = tokio::select! {
             biased;
             _ = shutdown.changed() => return CloseReason::Shutdown,
@@ -667,10 +729,12 @@ async fn serve(
                 }
                 batch
             },
-            _ = ticker.tick() => match conn.kind {
+            _ = ticker.tick(), if !firehose => match conn.kind {
                 SessionType::Quote => conn.quote_batch(),
                 SessionType::Data => continue,
             },
+            // As fast as the socket takes: `send` below waits while the socket is full.
+            _ = std::future::ready(()), if firehose => conn.firehose_batch(),
         };
         if !send(sink, conn, &batch).await {
             return CloseReason::Error;

@@ -69,7 +69,8 @@ impl Streams {
     }
 
     /// Sets the quote streamer's rate: slots per second per connection, shared round-robin by the
-    /// connection's securities (0 stops quotes). Applies to open connections at once.
+    /// connection's securities (0 stops quotes; [`crate::config::QUOTE_FIREHOSE`] sends as fast as each socket
+    /// takes). Applies to open connections at once.
     pub fn set_quote_rate(&self, per_second: u32) {
         self.hub.0.quote_rate.store(per_second, Ordering::Relaxed);
     }

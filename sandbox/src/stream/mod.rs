@@ -17,7 +17,9 @@
 //! * **Quotes.** Each quote connection sends [`Streams::set_quote_rate`] slots per second, round-robin
 //!   over its subscribed securities, batched per 10 ms timer tick; a slot sends the key's `Quote` (the
 //!   market's quote, as `GET /quotes` serves it) and every 10th slot of a key a `MarketDepth` update.
-//!   A `MarketDepth` subscription is answered by a snapshot (sequence 1) right after its ack.
+//!   A `MarketDepth` subscription is answered by a snapshot (sequence 1) right after its ack. At
+//!   [`crate::config::QUOTE_FIREHOSE`] a connection sends Level I quotes as fast as its socket takes
+//!   (batches of 256, no timer, no depth updates): the source for benchmarks of consumers.
 //! * **Data.** Engine changes are journaled under the directory lock ([`crate::engine::Change`]) and
 //!   published by [`publish_changes`] when the lock is released, so every subscriber sees them in
 //!   order: after a fill `Order`, `Position`, `AccountBalance`, then `UserBalance`. Balances are
