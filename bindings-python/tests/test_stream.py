@@ -237,9 +237,14 @@ async def test_async_iteration_is_batched_and_a_timed_out_wait_loses_nothing(sb:
             n += isinstance(ev, QuoteEvent)
             if n == 200:
                 break
-        # A wait cancelled by its timeout leaves nothing behind that a later call does not deliver.
+        # A wait cancelled by its timeout leaves nothing behind that a later call does not deliver. A batch comes
+        # back as soon as anything is queued, so quotes still in flight when the rate drops to 0 are drained until a
+        # wait ends by its timeout.
         sb.set_quote_rate(0)
-        await s.next_batch(max_events=100_000, timeout=0.2)
+        drains = 0
+        while await s.next_batch(max_events=100_000, timeout=0.3):
+            drains += 1
+            assert drains < 50, "quotes kept coming at rate 0"
         assert await s.next_batch(timeout=0.1) == []
         sb.set_quote_rate(50)
         got = await s.next_batch(timeout=5)
