@@ -8,11 +8,13 @@ process pinned to the client core, so CPU time and peak RSS are one client's alo
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import resource
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 #: The REST calls every language measures (the same as benches/src/bin/rest.rs): a page of 50 orders and an equity
@@ -72,6 +74,27 @@ class Sandbox:
 
     def headers(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}", "Et-App-Key": self.app_key, "Accept": "application/json"}
+
+    def login_options(self) -> dict[str, Any]:
+        """The keyword arguments of an `autoshares.Client` / `AsyncClient` logged in as this sandbox's trader."""
+        import autoshares
+
+        return {
+            "base_url": self.url,
+            "app_key": self.app_key,
+            "login": autoshares.PasswordLogin(self.username, self.password),
+            "use_env": False,
+        }
+
+
+def run_on_loop(main: Callable[[], Coroutine[Any, Any, None]], loop: str) -> None:
+    """Runs an async driver's `main()` on the loop its `--loop` names (`asyncio` or `uvloop`)."""
+    if loop == "uvloop":
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
 
 
 def cpu_seconds() -> float:

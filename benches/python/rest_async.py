@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 from typing import Any
 
-from common import Sandbox, cpu_seconds, emit, now, parse_args, rest_figures
+from common import Sandbox, cpu_seconds, emit, now, parse_args, rest_figures, run_on_loop
 
 Call = Callable[[], Awaitable[Any]]
 
@@ -44,12 +44,7 @@ async def drive(call: Call, in_flight: int, seconds: float) -> tuple[list[int], 
 async def autoshares_calls(sb: Sandbox, what: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
     import autoshares
 
-    client = autoshares.AsyncClient(
-        base_url=sb.url,
-        app_key=sb.app_key,
-        login=autoshares.PasswordLogin(sb.username, sb.password),
-        use_env=False,
-    )
+    client = autoshares.AsyncClient(**sb.login_options())
     account = sb.account
     orders = client.orders
     securities = client.securities
@@ -135,9 +130,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     args = parse_args()
-    if args.loop == "uvloop":
-        import uvloop
-
-        uvloop.run(main())
-    else:
-        asyncio.run(main())
+    run_on_loop(main, args.loop)

@@ -54,12 +54,7 @@ def drive(calls: list[Callable[[], Any]], seconds: float) -> tuple[list[int], fl
 def autoshares_calls(sb: Sandbox, what: str) -> MakeCall:
     import autoshares
 
-    client = autoshares.Client(
-        base_url=sb.url,
-        app_key=sb.app_key,
-        login=autoshares.PasswordLogin(sb.username, sb.password),
-        use_env=False,
-    )
+    client = autoshares.Client(**sb.login_options())
     account = sb.account
     orders = client.orders
     securities = client.securities

@@ -12,12 +12,11 @@ every frame; a frame superseded before user code asked is conflated, not deliver
 
 from __future__ import annotations
 
-import asyncio
 import json
 import urllib.request
 from typing import Any
 
-from common import Sandbox, cpu_seconds, emit, now, parse_args, peak_rss_mib, security_ids
+from common import Sandbox, cpu_seconds, emit, now, parse_args, peak_rss_mib, run_on_loop, security_ids
 
 
 def figures(events: int, frames: int, wall: float, cpu: float) -> dict[str, Any]:
@@ -129,9 +128,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     args = parse_args()
-    if args.loop == "uvloop":
-        import uvloop
-
-        uvloop.run(main())
-    else:
-        asyncio.run(main())
+    run_on_loop(main, args.loop)

@@ -101,3 +101,23 @@ pub fn peak_rss_mib() -> f64 {
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
+
+/// The hand-written baselines' login: one `POST /token` with the ETNA headers, the session token it answers.
+pub async fn raw_token(http: &reqwest::Client, creds: &Creds) -> String {
+    let token: serde_json::Value = http
+        .post(format!("{}/token", creds.url))
+        .header("Et-App-Key", &creds.app_key)
+        .header("Username", &creds.username)
+        .header("Password", &creds.password)
+        .header("Content-Length", "0")
+        .send()
+        .await
+        .expect("POST /token")
+        .json()
+        .await
+        .expect("a token answer");
+    token["Token"]
+        .as_str()
+        .expect("a session token")
+        .to_string()
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use autoshares::auth::PasswordLogin;
 use autoshares::{Client, Config};
-use autoshares_benches::driver::{cpu_time, peak_rss_mib, Args, Creds};
+use autoshares_benches::driver::{cpu_time, peak_rss_mib, raw_token, Args, Creds};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 /// Keeps `in_flight` calls going for `seconds`: the latencies, the wall time and the CPU time of the window.
@@ -96,19 +96,8 @@ async fn main() {
                 .tcp_nodelay(true)
                 .build()
                 .unwrap();
-            let token: serde_json::Value = http
-                .post(format!("{}/token", creds.url))
-                .header("Et-App-Key", &creds.app_key)
-                .header("Username", &creds.username)
-                .header("Password", &creds.password)
-                .header("Content-Length", "0")
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let bearer = format!("Bearer {}", token["Token"].as_str().unwrap());
+            let token = raw_token(&http, &creds).await;
+            let bearer = format!("Bearer {token}");
             let path = if is_list {
                 format!("/v1.0/accounts/{account}/orders?pageNumber=0&pageSize=50")
             } else {

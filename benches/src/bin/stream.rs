@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use autoshares::auth::PasswordLogin;
 use autoshares::stream::{Event, Instrument, MarketHours, StreamConfig, Topic};
 use autoshares::{Client, Config};
-use autoshares_benches::driver::{cpu_time, peak_rss_mib, security_ids, Args, Creds};
+use autoshares_benches::driver::{cpu_time, peak_rss_mib, raw_token, security_ids, Args, Creds};
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -72,22 +72,11 @@ impl Window {
 
 async fn raw(creds: &Creds, symbols: usize, mut window: Window) -> serde_json::Value {
     let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{}/token", creds.url))
-        .header("Et-App-Key", &creds.app_key)
-        .header("Username", &creds.username)
-        .header("Password", &creds.password)
-        .header("Content-Length", "0")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = raw_token(&http, creds).await;
     let streamers: serde_json::Value = http
         .get(format!("{}/v1.0/streamers", creds.url))
         .header("Et-App-Key", &creds.app_key)
-        .bearer_auth(token["Token"].as_str().unwrap())
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap()
