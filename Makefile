@@ -183,10 +183,10 @@ BENCH_RUN := $(UNSET_ENV) BENCH_BIN_DIR=$(BENCH_BIN_DIR) python3 benches/run.py
 
 bench-deps: python-build node-build $(VENV)/.bench-installed benches/node/node_modules/.package-lock.json
 	@command -v wrk >/dev/null || command -v $(CURDIR)/target/tools/bin/oha >/dev/null || \
-		{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y -q wrk >/dev/null; \
+		{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; \
 		  else $(CARGO) install oha --locked --root target/tools; fi; }
 
-$(VENV)/.bench-installed: $(VENV)/.tools-installed
+$(VENV)/.bench-installed: $(TOOLS_STAMP)
 	$(VENV_PY) -m pip install --quiet $(BENCH_PY_REQS)
 	touch $@
 
